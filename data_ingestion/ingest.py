@@ -1,0 +1,163 @@
+"""The ingestion job: source -> validate -> split into periods -> bucket, idempotently.
+
+A version's id is derived from the source's sha256, the schema version and the split, so the
+same input always lands in the same place: re-ingesting it writes nothing.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import pandas as pd
+
+from data_ingestion.sources import AUTO, fetch_source
+from data_ingestion.split import split_periods
+from data_ingestion.validation import Validated, read_csv_text, validate
+from paris_housing.catalog import (
+    LATEST,
+    MANIFEST,
+    Manifest,
+    PeriodInfo,
+    QuarantineInfo,
+    SourceInfo,
+    StoredObject,
+    version_prefix,
+)
+from paris_housing.datasets import DatasetSpec, get_spec
+from paris_housing.settings import Settings, get_settings
+from paris_housing.storage import Bucket, ObjectNotFound, open_bucket, sha256_hex
+
+log = logging.getLogger(__name__)
+
+# Bump when the stored layout or the split changes, so that old and new versions never mix.
+LAYOUT_VERSION = 1
+
+
+@dataclass
+class IngestResult:
+    """What an ingestion did."""
+
+    manifest: Manifest
+    bucket: str
+    changed: bool
+    ignored_columns: list[str] = field(default_factory=list)
+
+
+def version_id(spec: DatasetSpec, source_sha256: str) -> str:
+    """The id of the version that a source becomes: the same input gives the same id."""
+    key = f"{spec.name}:{spec.schema_version}:{spec.n_periods}:{LAYOUT_VERSION}:{source_sha256}"
+    return sha256_hex(key.encode())[:16]
+
+
+def ingest(
+    source: str = AUTO,
+    bucket_uri: str | None = None,
+    dataset: str | None = None,
+    settings: Settings | None = None,
+    step: Callable[[str], None] = lambda _: None,
+) -> IngestResult:
+    """Ingest ``source`` into the bucket; ``step`` is told the name of each step as it starts."""
+    settings = settings or get_settings()
+    spec = get_spec(dataset or settings.dataset)
+    step("opening the bucket")
+    bucket = open_bucket(bucket_uri, settings)
+    bucket.check()
+
+    step("reading the source")
+    raw = fetch_source(source, spec, settings)
+    version = version_id(spec, raw.sha256)
+    prefix = version_prefix(spec, version)
+
+    step("validating rows")
+    frame = read_csv_text(raw.data, raw.uri)
+    validated = validate(frame, spec, raw.uri)
+    for column in validated.ignored_columns:
+        log.warning("column %r of %s is not in the %s spec: ignored", column, raw.uri, spec.name)
+
+    existing = _complete_manifest(bucket, spec, version)
+    if existing is not None:
+        changed = _point_latest(bucket, spec, version)
+        return IngestResult(existing, bucket.uri, changed, validated.ignored_columns)
+
+    step("splitting into periods")
+    periods = split_periods(validated.accepted, spec.time_column, spec.n_periods)
+
+    step("writing to the bucket")
+    manifest = Manifest(
+        dataset=spec.name,
+        version=version,
+        schema_version=spec.schema_version,
+        created_at=datetime.now(UTC),
+        source=SourceInfo(kind=raw.kind, uri=raw.uri, sha256=raw.sha256, rows=len(frame)),
+        time_column=spec.time_column,
+        rows=len(validated.accepted),
+        periods=[
+            _write_period(bucket, prefix, number, period, spec.time_column)
+            for number, period in enumerate(periods, start=1)
+        ],
+        quarantine=_write_quarantine(bucket, prefix, validated),
+    )
+    bucket.put(
+        f"{prefix}/{MANIFEST}", manifest.model_dump_json(indent=2).encode(), "application/json"
+    )
+    _point_latest(bucket, spec, version)
+    return IngestResult(manifest, bucket.uri, True, validated.ignored_columns)
+
+
+def _write_period(
+    bucket: Bucket, prefix: str, number: int, frame: pd.DataFrame, time_column: str
+) -> PeriodInfo:
+    key = f"{prefix}/period={number}.parquet"
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer, index=False, engine="pyarrow")
+    digest = bucket.put(key, buffer.getvalue(), "application/vnd.apache.parquet")
+    return PeriodInfo(
+        key=key,
+        sha256=digest,
+        period=number,
+        rows=len(frame),
+        time_min=int(frame[time_column].min()),
+        time_max=int(frame[time_column].max()),
+    )
+
+
+def _write_quarantine(bucket: Bucket, prefix: str, validated: Validated) -> QuarantineInfo:
+    rows = validated.quarantined
+    info = QuarantineInfo(rows=len(rows), reasons=dict(validated.reason_counts.most_common()))
+    if len(rows):
+        key = f"{prefix}/quarantine.csv"
+        digest = bucket.put(key, rows.to_csv(index=True).encode(), "text/csv")
+        info.object = StoredObject(key=key, sha256=digest)
+    return info
+
+
+def _complete_manifest(bucket: Bucket, spec: DatasetSpec, version: str) -> Manifest | None:
+    """The manifest of ``version`` if it and every object it names are intact, else None."""
+    try:
+        raw = bucket.get(f"{version_prefix(spec, version)}/{MANIFEST}")
+    except ObjectNotFound:
+        return None
+    manifest = Manifest.model_validate_json(raw)
+    objects: list[StoredObject] = [*manifest.periods]
+    if manifest.quarantine.object is not None:
+        objects.append(manifest.quarantine.object)
+    if all(bucket.recorded_sha256(obj.key) == obj.sha256 for obj in objects):
+        return manifest
+    log.warning("version %s in %s is incomplete or altered: writing it again", version, bucket.uri)
+    return None
+
+
+def _point_latest(bucket: Bucket, spec: DatasetSpec, version: str) -> bool:
+    """Move ``LATEST`` to ``version``; return whether it moved."""
+    key = f"{spec.prefix()}/{LATEST}"
+    try:
+        if bucket.get(key).decode().strip() == version:
+            return False
+    except ObjectNotFound:
+        pass
+    bucket.put(key, f"{version}\n".encode(), "text/plain")
+    return True

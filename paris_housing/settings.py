@@ -1,0 +1,64 @@
+"""The one settings object of the project, read once from the environment and `.env`.
+
+Project settings use the prefix ``PARIS_HOUSING_``; where the ecosystem has its own variable
+(``MLFLOW_TRACKING_URI``, ``AWS_ENDPOINT_URL_S3``, ``KAGGLE_USERNAME`` ...) that name is used
+as is, so that the tools and this project read the same value.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every setting of paris-housing, with its embedded default."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="PARIS_HOUSING_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
+    )
+
+    local_dir: Path = Field(
+        Path(".local"), description="Folder of the embedded defaults (bucket, MLflow database)."
+    )
+    bucket: str = Field(
+        ".local/bucket",
+        description="Where datasets live: a folder path, or s3://bucket/prefix for S3.",
+    )
+    dataset: str = Field("kaggle", description="Name of the dataset spec to work on.")
+    shipped_data_dir: Path = Field(
+        Path("data/raw"), description="Folder of the datasets shipped with the project."
+    )
+
+    aws_endpoint_url_s3: str | None = Field(
+        None,
+        validation_alias=AliasChoices("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"),
+        description="S3 API endpoint for a non-AWS server (SeaweedFS, MinIO ...).",
+    )
+    aws_region: str | None = Field(
+        None, validation_alias=AliasChoices("AWS_REGION", "AWS_DEFAULT_REGION")
+    )
+    aws_access_key_id: str | None = Field(None, validation_alias="AWS_ACCESS_KEY_ID")
+    aws_secret_access_key: SecretStr | None = Field(None, validation_alias="AWS_SECRET_ACCESS_KEY")
+    s3_connect_timeout_seconds: float = Field(5.0, gt=0)
+    s3_max_attempts: int = Field(3, ge=1)
+
+    kaggle_username: str | None = Field(None, validation_alias="KAGGLE_USERNAME")
+    kaggle_key: SecretStr | None = Field(None, validation_alias="KAGGLE_KEY")
+
+    def local_path(self, *parts: str) -> Path:
+        """A path under the folder of the embedded defaults."""
+        return self.local_dir.joinpath(*parts)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The settings, read once per process."""
+    return Settings()

@@ -1,0 +1,99 @@
+"""Validation keeps every valid row and quarantines each bad one, one reason per failed check."""
+
+import pandas as pd
+import pytest
+
+from data_ingestion.validation import REASONS_COLUMN, InputError, read_csv_text, validate
+
+
+def _csv(frame: pd.DataFrame) -> bytes:
+    return frame.to_csv(index=False).encode()
+
+
+@pytest.fixture
+def sample(shipped_text):
+    return shipped_text.head(50).copy()
+
+
+def test_shipped_rows_are_all_accepted_with_spec_dtypes(spec, sample):
+    result = validate(read_csv_text(_csv(sample), "x.csv"), spec)
+    assert len(result.accepted) == 50 and result.quarantined.empty
+    assert result.accepted.dtypes.astype(str).to_dict() == spec.dtypes()
+    assert result.accepted["squareMeters"].iloc[0] == int(sample["squareMeters"].iloc[0])
+
+
+@pytest.mark.parametrize(
+    "column, value, reason",
+    [
+        ("squareMeters", "-5", "squareMeters: -5 must be a whole number from 1 to 100,000 m²"),
+        ("hasPool", "2", "hasPool: 2 must be 0 (no) or 1 (yes)"),
+        ("numberOfRooms", "2.5", "numberOfRooms: 2.5 must be a whole number from 1 to 100"),
+        ("cityPartRange", "abc", "cityPartRange: 'abc' is not a number (must be a whole number"),
+        ("made", "", "made: is missing"),
+        ("price", "inf", "price: inf must be a number from 1,000 to 20,000,000 EUR"),
+    ],
+)
+def test_each_bad_value_gets_its_reason_and_nothing_valid_is_lost(
+    spec, sample, column, value, reason
+):
+    sample.loc[7, column] = value
+    result = validate(read_csv_text(_csv(sample), "x.csv"), spec)
+    assert len(result.accepted) == 49
+    assert result.quarantined.index.tolist() == [9]  # line 9 of the file: header + 8th row
+    assert result.quarantined[REASONS_COLUMN].iloc[0].startswith(reason)
+    kept = result.quarantined[column].iloc[0]
+    assert pd.isna(kept) if value == "" else kept == value
+
+
+def test_one_reason_per_failed_check_of_a_row(spec, sample):
+    sample.loc[3, ["squareMeters", "hasYard", "floors"]] = ["0", "x", ""]
+    result = validate(read_csv_text(_csv(sample), "x.csv"), spec)
+    reasons = result.quarantined[REASONS_COLUMN].iloc[0].split("; ")
+    assert sorted(r.split(":")[0] for r in reasons) == ["floors", "hasYard", "squareMeters"]
+    assert result.reason_counts == {
+        "squareMeters: must be a whole number from 1 to 100,000 m²": 1,
+        "hasYard: is not a number (must be 0 (no) or 1 (yes))": 1,
+        "floors: is missing": 1,
+    }
+
+
+def test_duplicate_rows_are_quarantined_naming_the_first(spec, sample):
+    doubled = pd.concat([sample, sample.iloc[[4]]], ignore_index=True)
+    result = validate(read_csv_text(_csv(doubled), "x.csv"), spec)
+    assert len(result.accepted) == 50
+    assert result.quarantined[REASONS_COLUMN].tolist() == ["row: duplicate of row 6"]
+
+
+def test_extra_columns_are_reported_and_kept_in_quarantine_only(spec, sample):
+    sample.insert(0, "id", range(len(sample)))
+    sample.loc[0, "garage"] = "5000"
+    result = validate(read_csv_text(_csv(sample), "x.csv"), spec)
+    assert result.ignored_columns == ["id"]
+    assert list(result.accepted.columns) == spec.column_names
+    assert result.quarantined["id"].tolist() == ["0"]
+
+
+def test_a_missing_column_is_an_error_naming_it(spec, sample):
+    with pytest.raises(InputError, match="lacks the required column\\(s\\) hasPool"):
+        validate(read_csv_text(_csv(sample.drop(columns="hasPool")), "x.csv"), spec)
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        (b"", "is empty"),
+        (b"   \n\n", "is empty"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not a CSV file"),
+        ("squareMeters,price\n".encode(), "no data rows"),
+        (b"\xff\xfe\xfa bad", "not a UTF-8 CSV file"),
+        (b'a,b\n1,2,3,4\n"unterminated', "not a readable CSV file"),
+    ],
+)
+def test_unreadable_input_is_a_clear_error(data, message):
+    with pytest.raises(InputError, match=message):
+        read_csv_text(data, "x.csv")
+
+
+def test_whitespace_and_crlf_are_tolerated(spec, sample):
+    text = _csv(sample).decode().replace(",", " , ").replace("\n", "\r\n").encode()
+    assert len(validate(read_csv_text(text, "x.csv"), spec).accepted) == 50
