@@ -15,11 +15,11 @@ BIN := $(VENV)/bin
 CLI := $(BIN)/paris-housing
 PYTEST_ARGS ?=
 PACKAGES := paris_housing data_ingestion model_selection orchestration webservice monitoring flask_deployment
-SOURCES := $(PACKAGES) tests
+SOURCES := $(PACKAGES) tests benchmarks
 # pytest's idioms: fixtures are arguments named like the fixture, test names are their docstrings
 TEST_PYLINT := --disable=missing-function-docstring,redefined-outer-name,protected-access
 
-.PHONY: help setup run ingest test test-fast quality_checks format clean
+.PHONY: help setup run ingest test test-fast quality_checks format bench clean
 
 help: ## Show the targets and what they do
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -47,12 +47,15 @@ test-fast: setup ## Run the tests that need no server (skips -m integration)
 quality_checks: setup ## isort --check, black --check, pylint: all must be clean
 	$(BIN)/isort --check-only --diff $(SOURCES)
 	$(BIN)/black --check $(SOURCES)
-	$(BIN)/pylint $(PACKAGES)
+	$(BIN)/pylint $(PACKAGES) benchmarks
 	$(BIN)/pylint $(TEST_PYLINT) tests
 
 format: setup ## Apply isort and black
 	$(BIN)/isort $(SOURCES)
 	$(BIN)/black $(SOURCES)
+
+bench: setup ## Run the benchmarks (BENCH="name ..." for some), print ratios, write bench-results/bench.json
+	$(BIN)/python -m benchmarks $(BENCH)
 
 clean: ## Remove generated state (.local: bucket, MLflow runs) but not the environment
 	rm -rf .local .pytest_cache

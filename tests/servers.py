@@ -81,6 +81,8 @@ class Server:
     def tail(self, lines: int = 40) -> str:
         """The end of the server's log."""
         try:
-            return "\n".join(self.log.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
+            return "\n".join(
+                self.log.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:]
+            )
         except FileNotFoundError:
             return "(no log)"
