@@ -74,7 +74,8 @@ def test_wrong_credentials_are_a_clear_error(bucket_name, monkeypatch):
     assert "Traceback" not in result.output
 
 
-def test_a_missing_bucket_is_a_clear_error(s3_env):
+@pytest.mark.usefixtures("s3_env")
+def test_a_missing_bucket_is_a_clear_error():
     result = runner.invoke(
         app, ["ingest", "--source", "shipped", "--bucket", "s3://no-such-bucket-x"]
     )
@@ -82,7 +83,7 @@ def test_a_missing_bucket_is_a_clear_error(s3_env):
     assert "the bucket 'no-such-bucket-x' does not exist" in result.output
 
 
-def test_a_stopped_server_is_a_clear_error(monkeypatch, tmp_path):
+def test_a_stopped_server_is_a_clear_error(monkeypatch):
     """A server that is not running (a port nothing listens on) names the endpoint."""
     from tests.servers import free_port
 
