@@ -53,6 +53,36 @@ class Settings(BaseSettings):
     kaggle_username: str | None = Field(None, validation_alias="KAGGLE_USERNAME")
     kaggle_key: SecretStr | None = Field(None, validation_alias="KAGGLE_KEY")
 
+    # tracking and registry (model_selection, webservice, orchestration)
+    mlflow_tracking_uri: str = Field(
+        "sqlite:///.local/mlflow.db",
+        validation_alias="MLFLOW_TRACKING_URI",
+        description="MLflow tracking + registry: the embedded SQLite file or http://server.",
+    )
+    mlflow_artifacts_dir: Path = Field(
+        Path(".local/mlartifacts"),
+        description="Where runs store artifacts with the embedded SQLite tracking store.",
+    )
+    model_alias: str = Field("champion", description="Registry alias that the service serves.")
+
+    # prediction service (webservice)
+    api_host: str = "127.0.0.1"
+    api_port: int = Field(8000, ge=1, le=65535)
+    api_url: str = Field(
+        "http://127.0.0.1:8000", description="Where clients (the web form) reach the service."
+    )
+
+    # web form (flask_deployment) and its store
+    mongodb_uri: SecretStr | None = Field(
+        None,
+        validation_alias="MONGODB_URI",
+        description="MongoDB connection string; unset: the embedded MongoDB-wire server.",
+    )
+    mongodb_database: str = "paris_housing"
+    mongodb_collection: str = "submissions"
+    web_host: str = "127.0.0.1"
+    web_port: int = Field(5000, ge=1, le=65535)
+
     def local_path(self, *parts: str) -> Path:
         """A path under the folder of the embedded defaults."""
         return self.local_dir.joinpath(*parts)
