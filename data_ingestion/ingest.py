@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 import pandas as pd
 
-from data_ingestion.sources import AUTO, fetch_source
+from data_ingestion.sources import AUTO, RawSource, fetch_source
 from data_ingestion.split import split_periods
 from data_ingestion.validation import Validated, read_csv_text, validate
 from paris_housing.catalog import (
@@ -60,39 +60,57 @@ def ingest(
     settings: Settings | None = None,
     step: Callable[[str], None] = lambda _: None,
 ) -> IngestResult:
-    """Ingest ``source`` into the bucket; ``step`` is told the name of each step as it starts."""
+    """Ingest ``source`` into the bucket; ``step`` is told the name of each step as it starts.
+
+    The three steps are also callable one by one (the Prefect flow runs each as a task):
+    :func:`fetch_source`, :func:`validate_source`, :func:`store`.
+    """
     settings = settings or get_settings()
     spec = get_spec(dataset or settings.dataset)
     step("opening the bucket")
     bucket = open_bucket(bucket_uri, settings)
     bucket.check()
-
     step("reading the source")
     raw = fetch_source(source, spec, settings)
-    version = version_id(spec, raw.sha256)
-    prefix = version_prefix(spec, version)
-
     step("validating rows")
-    frame = read_csv_text(raw.data, raw.uri)
-    validated = validate(frame, spec, raw.uri)
+    validated = validate_source(raw, spec)
+    step("writing to the bucket")
+    return store(raw, validated, spec, bucket)
+
+
+def validate_source(raw: RawSource, spec: DatasetSpec) -> Validated:
+    """Read the raw CSV and validate every row against the spec (pure: no I/O)."""
+    validated = validate(read_csv_text(raw.data, raw.uri), spec, raw.uri)
     for column in validated.ignored_columns:
         log.warning("column %r of %s is not in the %s spec: ignored", column, raw.uri, spec.name)
+    return validated
 
+
+def store(raw: RawSource, validated: Validated, spec: DatasetSpec, bucket: Bucket) -> IngestResult:
+    """Split the accepted rows into periods and write the version, unless it is already stored.
+
+    The manifest is written after the data and ``LATEST`` last, so a failure part-way leaves the
+    previous version as the latest and no half-written version that claims to be complete.
+    """
+    version = version_id(spec, raw.sha256)
+    prefix = version_prefix(spec, version)
     existing = _complete_manifest(bucket, spec, version)
     if existing is not None:
         changed = _point_latest(bucket, spec, version)
         return IngestResult(existing, bucket.uri, changed, validated.ignored_columns)
 
-    step("splitting into periods")
     periods = split_periods(validated.accepted, spec.time_column, spec.n_periods)
-
-    step("writing to the bucket")
     manifest = Manifest(
         dataset=spec.name,
         version=version,
         schema_version=spec.schema_version,
         created_at=datetime.now(UTC),
-        source=SourceInfo(kind=raw.kind, uri=raw.uri, sha256=raw.sha256, rows=len(frame)),
+        source=SourceInfo(
+            kind=raw.kind,
+            uri=raw.uri,
+            sha256=raw.sha256,
+            rows=len(validated.accepted) + len(validated.quarantined),
+        ),
         time_column=spec.time_column,
         rows=len(validated.accepted),
         periods=[
