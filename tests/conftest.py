@@ -34,6 +34,8 @@ def isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterat
     monkeypatch.setenv("PARIS_HOUSING_LOCAL_DIR", str(tmp_path / ".local"))
     monkeypatch.setenv("PARIS_HOUSING_BUCKET", str(tmp_path / ".local" / "bucket"))
     monkeypatch.setenv("PARIS_HOUSING_SHIPPED_DATA_DIR", str(SHIPPED_CSV.parent))
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / '.local' / 'mlflow.db'}")
+    monkeypatch.setenv("PARIS_HOUSING_MLFLOW_ARTIFACTS_DIR", str(tmp_path / ".local" / "mlruns"))
     monkeypatch.setenv("KAGGLE_CONFIG_DIR", str(tmp_path / "no-kaggle"))
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     get_settings.cache_clear()
