@@ -107,6 +107,25 @@ class Settings(BaseSettings):
     mongodb_collection: str = "submissions"
     web_host: str = "127.0.0.1"
     web_port: int = Field(5000, ge=1, le=65535)
+    web_secret_key: SecretStr | None = Field(
+        None,
+        validation_alias=AliasChoices("FLASK_SECRET_KEY", "PARIS_HOUSING_WEB_SECRET_KEY"),
+        description="Signs sessions and CSRF tokens; required unless web_debug is on.",
+    )
+    web_debug: bool = Field(
+        False, description="Development mode: a throw-away secret key when none is set."
+    )
+    web_https: bool = Field(
+        False, description="Served over HTTPS (a PaaS): Secure cookies and HSTS."
+    )
+    web_api_timeout_seconds: float = Field(10.0, gt=0)
+    web_outbox_retry_seconds: float = Field(
+        2.0, gt=0, description="How often the outbox retries MongoDB while it is down."
+    )
+    mongodb_timeout_ms: int = Field(3000, ge=100, description="Bound on each MongoDB call.")
+    mongodb_embedded_port: int = Field(
+        27017, ge=1, le=65535, description="Port of the embedded MongoDB-wire server."
+    )
 
     def local_path(self, *parts: str) -> Path:
         """A path under the folder of the embedded defaults."""

@@ -29,6 +29,8 @@ def isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterat
             "AWS_ENDPOINT_URL",
             "KAGGLE_USERNAME",
             "KAGGLE_KEY",
+            "MONGODB_URI",
+            "FLASK_SECRET_KEY",
         }:
             monkeypatch.delenv(name)
     monkeypatch.setenv("PARIS_HOUSING_LOCAL_DIR", str(tmp_path / ".local"))

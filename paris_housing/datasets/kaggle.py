@@ -61,7 +61,16 @@ KAGGLE = DatasetSpec(
             default=5,
             details=True,
         ),
-        Column("made", _I, "Year built", "Year the home was built.", 1900, 2030, default=2005),
+        Column(
+            "made",
+            _I,
+            "Year built",
+            "Year the home was built.",
+            1900,
+            2030,
+            default=2005,
+            grouped=False,
+        ),
         Column("isNewBuilt", _B, "Newly built", "Whether the home is newly built.", default=0),
         Column(
             "hasStormProtector",

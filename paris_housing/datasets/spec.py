@@ -32,6 +32,7 @@ class Column:
     unit: str = ""
     default: float | None = None
     details: bool = False  # rarely known by a buyer: folded away in forms
+    grouped: bool = True  # thousands separators when shown (False for years: 2005, not 2,005)
 
     def __post_init__(self) -> None:
         if self.kind is Kind.BINARY and (self.minimum, self.maximum) != (0, 1):
@@ -53,13 +54,17 @@ class Column:
         """The Python type of one value once validated."""
         return float if self.kind is Kind.NUMBER else int
 
+    def format(self, value: float) -> str:
+        """A value of this column as people read it, without its unit."""
+        return format_number(value, self.grouped)
+
     def allowed(self) -> str:
         """What values are allowed, in words, e.g. 'a whole number from 1 to 100 m²'."""
         if self.kind is Kind.BINARY:
             return "0 (no) or 1 (yes)"
         unit = f" {self.unit}" if self.unit else ""
         what = "a whole number" if self.kind is Kind.INTEGER else "a number"
-        return f"{what} from {_fmt(self.minimum)} to {_fmt(self.maximum)}{unit}"
+        return f"{what} from {self.format(self.minimum)} to {self.format(self.maximum)}{unit}"
 
 
 @dataclass(frozen=True)
@@ -128,5 +133,7 @@ class DatasetSpec:
         return {c.name: c.dtype for c in self.columns}
 
 
-def _fmt(number: float) -> str:
-    return f"{int(number):,}" if float(number).is_integer() else f"{number:,}"
+def format_number(number: float, grouped: bool = True) -> str:
+    """A number as people read it: '100,000' grouped, '2005' not (years)."""
+    text = f"{int(number):,}" if float(number).is_integer() else f"{number:,}"
+    return text if grouped else text.replace(",", "")
