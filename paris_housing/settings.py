@@ -96,6 +96,49 @@ class Settings(BaseSettings):
     api_url: str = Field(
         "http://127.0.0.1:8000", description="Where clients (the web form) reach the service."
     )
+    api_workers: int = Field(1, ge=1, le=64, description="Worker processes of the service.")
+    api_batch_max_rows: int = Field(
+        1000, ge=1, description="Most homes in one /predict/batch or /invocations request."
+    )
+    api_max_body_bytes: int = Field(
+        2_000_000, ge=1024, description="Largest request body the service reads."
+    )
+    api_access_log: bool = Field(
+        False, description="Log one line per request (with its request id); costs throughput."
+    )
+    model_poll_seconds: float = Field(
+        10.0, gt=0, description="How often the service checks where the alias points."
+    )
+    model_retry_seconds: float = Field(
+        60.0, gt=0, description="Wait before loading again a version that failed to load."
+    )
+    model_startup_wait_seconds: float = Field(
+        120.0, ge=0, description="How long start-up waits for the first model before serving."
+    )
+    prediction_log_enabled: bool = Field(True, description="Log every prediction for monitoring.")
+    prediction_log_collection: str = Field(
+        "predictions", description="MongoDB collection of the prediction log."
+    )
+    prediction_log_prefix: str = Field(
+        "predictions", description="Bucket prefix of the prediction log (without MongoDB)."
+    )
+    prediction_log_batch_rows: int = Field(
+        5000, ge=1, description="Most predictions written in one batch."
+    )
+    prediction_log_flush_seconds: float = Field(
+        2.0, gt=0, description="Longest wait before pending predictions are written."
+    )
+    prediction_log_max_pending: int = Field(
+        100_000, ge=1, description="Predictions kept while the store is down; older are dropped."
+    )
+    prediction_log_timeout_seconds: float = Field(
+        5.0, gt=0, description="Bound on each write of the prediction log."
+    )
+    prometheus_multiproc_dir: Path | None = Field(
+        None,
+        validation_alias="PROMETHEUS_MULTIPROC_DIR",
+        description="Metrics shared by several workers (set by `serve` when workers > 1).",
+    )
 
     # web form (flask_deployment) and its store
     mongodb_uri: SecretStr | None = Field(
