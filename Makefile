@@ -19,7 +19,7 @@ SOURCES := $(PACKAGES) tests benchmarks
 # pytest's idioms: fixtures are arguments named like the fixture, test names are their docstrings
 TEST_PYLINT := --disable=missing-function-docstring,redefined-outer-name,protected-access
 
-.PHONY: help setup run ingest test test-fast quality_checks format bench clean
+.PHONY: help setup system-deps run ingest web web-bundle test test-fast quality_checks format bench clean
 
 help: ## Show the targets and what they do
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -38,7 +38,19 @@ run: setup ## Run the main job on embedded defaults: ingest the dataset into .lo
 ingest: setup ## Ingest the dataset (SOURCE=auto|kaggle|shipped|path, BUCKET=uri)
 	$(CLI) ingest --source $(or $(SOURCE),auto) $(if $(BUCKET),--bucket $(BUCKET))
 
-test: setup ## Run every test (unit, data, integration against real servers on loopback)
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+system-deps: ## Install the Debian packages the tests need (headless chromium) when missing
+	@test -x /usr/bin/chromium || { echo "installing chromium for the browser tests (apt-get)"; \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) apt-get install -y --no-install-recommends chromium chromium-driver; }
+
+web: setup ## Serve the web form on 127.0.0.1:5000 (embedded MongoDB unless MONGODB_URI is set)
+	$(CLI) web
+
+web-bundle: setup ## Write the web form as a PaaS buildpack folder (OUT=dir, default .local/web-bundle)
+	$(CLI) web-bundle $(or $(OUT),.local/web-bundle)
+
+test: setup system-deps ## Run every test (unit, data, integration against real servers on loopback)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test-fast: setup ## Run the tests that need no server (skips -m integration)
