@@ -6,6 +6,7 @@ pays for a library it does not use.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -59,6 +60,35 @@ def ingest(
 
     run_ingest(source=source, bucket=bucket, dataset=dataset)
 
+
+@app.command()
+def web(
+    host: Annotated[
+        str | None,
+        typer.Option(
+            help="Interface [default: PARIS_HOUSING_WEB_HOST or 127.0.0.1].", show_default=False
+        ),
+    ] = None,
+    port: Annotated[
+        int | None,
+        typer.Option(help="Port [default: PARIS_HOUSING_WEB_PORT or 5000].", show_default=False),
+    ] = None,
+    workers: Annotated[int, typer.Option(min=1, help="gunicorn worker processes.")] = 2,
+) -> None:
+    """Serve the web form; with MONGODB_URI unset, on the embedded MongoDB-wire server."""
+    from orchestration.commands.web import run_web
+
+    run_web(host=host, port=port, workers=workers)
+
+
+@app.command("web-bundle")
+def web_bundle(
+    out: Annotated[Path, typer.Argument(help="A new folder to write the bundle to.")],
+) -> None:
+    """Write the web form as a folder a PaaS buildpack deploys (Procfile, requirements.txt)."""
+    from orchestration.commands.web import run_web_bundle
+
+    run_web_bundle(out)
 
 if __name__ == "__main__":  # pragma: no cover
     app()

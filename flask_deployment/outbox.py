@@ -1,0 +1,130 @@
+"""A durable local outbox: each submission is on disk before MongoDB is even tried.
+
+One SQLite file (WAL, ``synchronous=FULL``: a committed row survives a crash or a power cut),
+shared safely by every thread and every gunicorn worker of the app. A row leaves the outbox only
+once MongoDB holds its document, so a MongoDB outage delays submissions but never loses them.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS outbox (
+    request_id TEXT PRIMARY KEY,
+    document   TEXT NOT NULL,
+    queued_at  REAL NOT NULL,
+    attempts   INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT
+)
+"""
+_DATETIME = "__datetime__"
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A document waiting for MongoDB."""
+
+    request_id: str
+    document: dict[str, Any]
+    attempts: int
+
+
+class Outbox:
+    """Submissions not yet confirmed by MongoDB, kept in a SQLite file."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with closing(sqlite3.connect(path, timeout=30, isolation_level=None)) as db:
+            db.execute("PRAGMA journal_mode=WAL")  # persistent: set once for the file
+        with self._connect() as db:
+            db.execute(_SCHEMA)
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        """A short-lived connection: one transaction, committed (and synced) on success."""
+        with closing(sqlite3.connect(self.path, timeout=30, isolation_level=None)) as db:
+            db.execute("PRAGMA synchronous=FULL")
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+
+    def add(self, document: dict[str, Any]) -> None:
+        """Keep ``document`` (keyed by its ``_id``) until it is delivered; a second add of the
+        same id changes nothing."""
+        with self._connect() as db:
+            db.execute(
+                "INSERT OR IGNORE INTO outbox (request_id, document, queued_at) VALUES (?, ?, ?)",
+                (document["_id"], encode(document), time.time()),
+            )
+
+    def pending(self, limit: int = 100) -> list[Pending]:
+        """The oldest documents still waiting, at most ``limit``."""
+        with self._connect() as db:
+            rows = db.execute(
+                "SELECT request_id, document, attempts FROM outbox ORDER BY queued_at LIMIT ?",
+                (limit,),
+            ).fetchall()
+        return [Pending(rid, decode(doc), attempts) for rid, doc, attempts in rows]
+
+    def get(self, request_id: str) -> Pending | None:
+        """The waiting document with this id, if any."""
+        with self._connect() as db:
+            row = db.execute(
+                "SELECT request_id, document, attempts FROM outbox WHERE request_id = ?",
+                (request_id,),
+            ).fetchone()
+        return None if row is None else Pending(row[0], decode(row[1]), row[2])
+
+    def delivered(self, request_id: str) -> None:
+        """MongoDB holds the document: forget it here."""
+        with self._connect() as db:
+            db.execute("DELETE FROM outbox WHERE request_id = ?", (request_id,))
+
+    def failed(self, request_id: str, error: str) -> None:
+        """Count a failed delivery and remember why (kept for the next try)."""
+        with self._connect() as db:
+            db.execute(
+                "UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE request_id = ?",
+                (error[:500], request_id),
+            )
+
+    def count(self) -> int:
+        """How many documents are waiting."""
+        with self._connect() as db:
+            return db.execute("SELECT COUNT(*) FROM outbox").fetchone()[0]
+
+
+def encode(document: dict[str, Any]) -> str:
+    """JSON text of a document; datetimes are kept as tagged ISO strings."""
+    return json.dumps(document, default=_tag, ensure_ascii=False, allow_nan=False)
+
+
+def decode(text: str) -> dict[str, Any]:
+    """The document :func:`encode` wrote, datetimes restored."""
+    return json.loads(text, object_hook=_untag)
+
+
+def _tag(value: Any) -> dict[str, str]:
+    if isinstance(value, datetime):
+        return {_DATETIME: value.isoformat()}
+    raise TypeError(f"cannot store {type(value).__name__} in the outbox")
+
+
+def _untag(obj: dict[str, Any]) -> Any:
+    if len(obj) == 1 and _DATETIME in obj:
+        return datetime.fromisoformat(obj[_DATETIME])
+    return obj

@@ -1,0 +1,120 @@
+"""Outbox first, MongoDB second: how a submission reaches MongoDB exactly once.
+
+:meth:`Relay.submit` commits the document to the local outbox before anything else, then tries
+MongoDB once unless MongoDB was just found down. A background thread drains the outbox: every
+``retry_seconds`` while documents wait, and at once when a request wakes it. A document leaves the
+outbox only after MongoDB has it; the insert is keyed by the request id, so a retry after a lost
+acknowledgement finds the document already there instead of writing it twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any, Protocol
+
+from flask_deployment.outbox import Outbox
+
+log = logging.getLogger(__name__)
+
+
+class Store(Protocol):
+    """Where documents end up (MongoDB in production)."""
+
+    def insert(self, document: dict[str, Any]) -> bool:
+        """Write once; False if it was already there; raise on failure."""
+
+
+class Relay:
+    """Moves submissions from the outbox to the store, in the request and in the background."""
+
+    def __init__(
+        self,
+        outbox: Outbox,
+        store: Store,
+        retry_seconds: float,
+        errors: tuple[type[BaseException], ...],
+    ) -> None:
+        self.outbox = outbox
+        self.store = store
+        self.retry_seconds = retry_seconds
+        self._errors = errors
+        self._store_up = True
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._drain_lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def store_up(self) -> bool:
+        """Whether the last write to the store succeeded."""
+        return self._store_up
+
+    def submit(self, document: dict[str, Any]) -> bool:
+        """Keep ``document`` durably, then try to deliver it; True if the store has it now."""
+        self.outbox.add(document)
+        delivered = self._store_up and self._deliver(document["_id"], document)
+        self._wake.set()
+        return delivered
+
+    def drain(self) -> int:
+        """Deliver what waits, oldest first, until the outbox is empty or the store fails.
+
+        Returns how many documents were delivered.
+        """
+        done = 0
+        with self._drain_lock:
+            while not self._stop.is_set():
+                batch = self.outbox.pending()
+                if not batch:
+                    break
+                for item in batch:
+                    if not self._deliver(item.request_id, item.document):
+                        return done
+                    done += 1
+        return done
+
+    def _deliver(self, request_id: str, document: dict[str, Any]) -> bool:
+        try:
+            new = self.store.insert(document)
+        except self._errors as exc:
+            if self._store_up:
+                log.warning("MongoDB write failed, kept in the outbox: %s", exc)
+            self._store_up = False
+            self.outbox.failed(request_id, str(exc))
+            return False
+        if not new:
+            log.info("submission %s was already in MongoDB", request_id)
+        if not self._store_up:
+            log.warning("MongoDB is back: delivering the outbox")
+        self._store_up = True
+        self.outbox.delivered(request_id)
+        return True
+
+    def wake(self) -> None:
+        """Ask the drainer to try now (cheap; called on every request)."""
+        self._wake.set()
+
+    def start(self) -> None:
+        """Start the background drainer (a daemon thread; idempotent)."""
+        if self._thread is not None and self._thread.is_alive():
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="outbox-drainer", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.drain()
+            except Exception:  # pylint: disable=broad-exception-caught
+                log.exception("outbox drain failed; retrying in %.1fs", self.retry_seconds)
+            self._wake.wait(self.retry_seconds)
+            self._wake.clear()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop the drainer thread (what waits stays in the outbox)."""
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)

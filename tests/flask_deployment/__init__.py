@@ -1,0 +1,1 @@
+"""Tests of the web form (flask_deployment)."""

@@ -1,0 +1,141 @@
+"""The durable outbox and the relay that moves its documents to the store, exactly once."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import UTC, datetime
+
+import pytest
+
+from flask_deployment.outbox import Outbox, decode, encode
+from flask_deployment.relay import Relay
+from flask_deployment.submissions import new_request_id, submission_document
+from paris_housing.datasets import KAGGLE
+from tests.flask_deployment.helpers import MemoryStore
+
+INPUTS = {name: 1 for name in KAGGLE.feature_names}
+
+
+def _document(request_id: str | None = None) -> dict:
+    return submission_document(
+        request_id=request_id or new_request_id(),
+        spec=KAGGLE,
+        inputs=INPUTS,
+        estimate=None,
+        error="down",
+        created_at=datetime(2026, 1, 2, 3, 4, 5, 678_000, tzinfo=UTC),
+    )
+
+
+@pytest.fixture
+def outbox(tmp_path) -> Outbox:
+    return Outbox(tmp_path / "outbox.sqlite")
+
+
+def _relay(outbox: Outbox, store: MemoryStore, retry: float = 0.05) -> Relay:
+    return Relay(outbox, store, retry, errors=(OSError,))
+
+
+def test_documents_round_trip_with_their_datetime():
+    document = _document("a" * 32)
+    assert decode(encode(document)) == document
+    assert decode(encode(document))["created_at"].tzinfo is UTC
+
+
+def test_a_submission_needs_every_feature():
+    with pytest.raises(ValueError, match="missing: made"):
+        submission_document(
+            request_id="x",
+            spec=KAGGLE,
+            inputs={k: v for k, v in INPUTS.items() if k != "made"},
+            estimate=None,
+        )
+
+
+def test_outbox_survives_a_new_process_and_ignores_a_second_add(outbox, tmp_path):
+    first, second = _document(), _document()
+    outbox.add(first)
+    outbox.add(second)
+    outbox.add(first)
+    reopened = Outbox(tmp_path / "outbox.sqlite")
+    assert reopened.count() == 2
+    assert [p.document for p in reopened.pending()] == [first, second]
+    reopened.failed(first["_id"], "timeout")
+    assert reopened.get(first["_id"]).attempts == 1
+    reopened.delivered(first["_id"])
+    assert [p.request_id for p in outbox.pending()] == [second["_id"]]
+
+
+def test_submit_delivers_at_once_when_the_store_is_up(outbox):
+    store = MemoryStore()
+    relay = _relay(outbox, store)
+    document = _document()
+    assert relay.submit(document) is True
+    assert store.documents == {document["_id"]: document} and outbox.count() == 0
+
+
+def test_store_down_keeps_documents_and_stops_trying_in_requests(outbox):
+    store = MemoryStore()
+    store.down = True
+    relay = _relay(outbox, store)
+    documents = [_document() for _ in range(5)]
+    assert [relay.submit(d) for d in documents] == [False] * 5
+    assert store.inserts == 1  # after the first failure, requests no longer wait for the store
+    assert outbox.count() == 5 and not relay.store_up
+    assert relay.drain() == 0 and outbox.get(documents[0]["_id"]).attempts == 2
+
+    store.down = False
+    assert relay.drain() == 5
+    assert list(store.documents) == [d["_id"] for d in documents]  # oldest first
+    assert outbox.count() == 0 and relay.store_up
+
+
+def test_a_lost_acknowledgement_does_not_write_twice(outbox):
+    """The store wrote the document but the answer was lost: the retry finds it there."""
+    store = MemoryStore()
+    relay = _relay(outbox, store)
+    document = _document()
+    store.documents[document["_id"]] = document
+    outbox.add(document)
+    assert relay.drain() == 1
+    assert len(store.documents) == 1 and outbox.count() == 0
+
+
+def test_background_drainer_delivers_when_the_store_comes_back(outbox):
+    store = MemoryStore()
+    store.down = True
+    relay = _relay(outbox, store)
+    relay.start()
+    try:
+        documents = [_document() for _ in range(20)]
+        for document in documents:
+            relay.submit(document)
+        store.down = False
+        deadline = time.monotonic() + 5
+        while outbox.count() and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        relay.stop()
+    assert outbox.count() == 0
+    assert sorted(store.documents) == sorted(d["_id"] for d in documents)
+
+
+def test_concurrent_submits_and_drains_store_each_document_once(outbox):
+    store = MemoryStore()
+    relay = _relay(outbox, store)
+    documents = [_document() for _ in range(40)]
+    store.down = True
+    for document in documents[:20]:
+        relay.submit(document)
+    store.down = False
+
+    threads = [threading.Thread(target=relay.drain) for _ in range(3)]
+    threads += [threading.Thread(target=relay.submit, args=(d,)) for d in documents[20:]]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    relay.drain()
+    assert sorted(store.documents) == sorted(d["_id"] for d in documents)
+    assert outbox.count() == 0
