@@ -62,6 +62,27 @@ def ingest(
 
 
 @app.command()
+def train(
+    dataset: DatasetOption = None,
+    candidates: Annotated[
+        str | None,
+        typer.Option(
+            help="Comma-separated candidates to try, e.g. linear,ridge [default: all of them: "
+            "linear, ridge, random_forest, xgboost].",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Select a model on the ingested periods, track it in MLflow, register and promote it.
+
+    Exits 1 when the chosen model fails the quality gate (it is registered, never promoted).
+    """
+    from orchestration.commands.train import run_train
+
+    run_train(dataset=dataset, candidates=candidates)
+
+
+@app.command()
 def web(
     host: Annotated[
         str | None,

@@ -1,0 +1,138 @@
+"""Register the chosen model and move the aliases as the promotion rule decides.
+
+Every version carries its numbers and the decision as tags (``dataset``, ``dataset_version``,
+``candidate``, ``holdout_rmse`` ...; ``decision`` = 'promoted: ...', 'challenger: ...' or
+'rejected: ...'); only the aliases ``champion`` and ``challenger`` are used, never stages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from model_selection.behaviour import never_lower_violations
+from model_selection.data import TrainingData
+from model_selection.evaluation import CandidateResult
+from model_selection.metrics import Metrics, regression_metrics
+from model_selection.promotion import ChampionScore, Decision, Outcome, decide
+from model_selection.tracking import LoggedCandidate
+from paris_housing.registry import CHALLENGER, CHAMPION, alias_version, mlflow_client
+from paris_housing.settings import QualityGate, Settings, get_settings
+
+if TYPE_CHECKING:  # pragma: no cover
+    from mlflow import MlflowClient
+
+
+@dataclass(frozen=True)
+class Registration:
+    """The registered version, the decision and the numbers it was made on."""
+
+    model_name: str
+    version: str
+    candidate: str
+    holdout: Metrics
+    gate: QualityGate
+    violations: tuple[str, ...]
+    champion_before: ChampionScore | None
+    decision: Decision
+
+
+def quality_gate(settings: Settings, dataset: str) -> QualityGate:
+    """The gate configured for ``dataset``, or a clear error saying how to configure one."""
+    try:
+        return settings.quality_gates[dataset]
+    except KeyError:
+        raise KeyError(
+            f"no quality gate for dataset {dataset!r} (gates exist for "
+            f"{', '.join(sorted(settings.quality_gates)) or 'no dataset'}): set "
+            f'PARIS_HOUSING_QUALITY_GATES=\'{{"{dataset}": {{"max_rmse": ..., "min_r2": ...}}}}\''
+        ) from None
+
+
+def champion_score(client: MlflowClient, name: str, data: TrainingData) -> ChampionScore | None:
+    """The current champion scored on this data's holdout period (None without a champion)."""
+    import mlflow
+
+    version = alias_version(client, name, CHAMPION)
+    if version is None:
+        return None
+    model = mlflow.sklearn.load_model(f"models:/{name}/{version.version}")
+    predicted = model.predict(data.features(data.holdout))
+    return ChampionScore(version.version, regression_metrics(data.target(data.holdout), predicted))
+
+
+def version_tags(
+    chosen: CandidateResult, data: TrainingData, logged: LoggedCandidate, decision: Decision
+) -> dict[str, str]:
+    """The tags of a new version: exact floats (repr), so they can be checked again later."""
+    return {
+        "dataset": data.dataset,
+        "dataset_version": data.version,
+        "candidate": chosen.name,
+        **{k: repr(v) for k, v in chosen.holdout.as_dict("holdout_").items()},
+        "cv_rmse": repr(chosen.cv_rmse),
+        "run_id": logged.run_id,
+        "decision": decision.tag,
+    }
+
+
+def apply_decision(client: MlflowClient, name: str, version: str, decision: Decision) -> None:
+    """Promoted: ``champion`` -> version, and the old ``challenger`` (which lost to an older
+    champion) is cleared. Challenger: ``challenger`` -> version. Rejected: no alias."""
+    if decision.outcome is Outcome.PROMOTED:
+        client.set_registered_model_alias(name, CHAMPION, version)
+        if alias_version(client, name, CHALLENGER) is not None:
+            client.delete_registered_model_alias(name, CHALLENGER)
+    elif decision.outcome is Outcome.CHALLENGER:
+        client.set_registered_model_alias(name, CHALLENGER, version)
+
+
+def ensure_registered_model(client: MlflowClient, name: str, title: str) -> None:
+    """Create the registered model ``name`` unless it exists."""
+    from mlflow.exceptions import MlflowException
+
+    try:
+        client.create_registered_model(name, description=f"House prices: {title}")
+    except MlflowException as exc:
+        if exc.error_code not in {"RESOURCE_ALREADY_EXISTS", "ALREADY_EXISTS"}:
+            raise
+
+
+def register_and_promote(
+    logged: LoggedCandidate,
+    chosen: CandidateResult,
+    data: TrainingData,
+    settings: Settings | None = None,
+) -> Registration:
+    """Gate the chosen model, compare it with the champion on the same holdout, register it
+    with its numbers and decision, and move the aliases."""
+    settings = settings or get_settings()
+    client = mlflow_client(settings)
+    spec = data.spec
+    name = spec.registered_model_name
+    gate = quality_gate(settings, data.dataset)
+    violations = never_lower_violations(
+        chosen.model.predict, data.features(data.holdout), spec, gate.never_lower_with
+    )
+    champion = champion_score(client, name, data)
+    decision = decide(chosen.holdout, gate, violations, champion)
+    ensure_registered_model(client, name, spec.title)
+    version = client.create_model_version(
+        name,
+        source=logged.model_uri,
+        run_id=logged.run_id,
+        model_id=logged.model_id,
+        tags=version_tags(chosen, data, logged, decision),
+        description=f"{chosen.name} ({chosen.description}): {decision.tag}",
+    )
+    apply_decision(client, name, version.version, decision)
+    return Registration(
+        model_name=name,
+        version=str(version.version),
+        candidate=chosen.name,
+        holdout=chosen.holdout,
+        gate=gate,
+        violations=tuple(violations),
+        champion_before=champion,
+        decision=decision,
+    )

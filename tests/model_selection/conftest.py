@@ -1,0 +1,68 @@
+"""One trained registry for the whole session: the shipped data ingested, every candidate tried.
+
+Built with explicit settings (the autouse ``isolated_settings`` fixture is per test) and with the
+project's variables cleared while they are read, so nothing leaks in from the user's shell.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from data_ingestion.ingest import ingest
+from model_selection.data import TrainingData, load_training_data
+from model_selection.train import TrainResult, train
+from paris_housing.settings import Settings
+from tests.conftest import SHIPPED_CSV
+
+
+def make_settings(root: Path, **overrides) -> Settings:
+    """Settings whose every place is under ``root``, whatever the environment says."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name in list(os.environ):
+            if name.startswith(("PARIS_HOUSING_", "MLFLOW_TRACKING_URI")):
+                patch.delenv(name)
+        return Settings(
+            _env_file=None,
+            local_dir=root / ".local",
+            bucket=str(root / "bucket"),
+            shipped_data_dir=SHIPPED_CSV.parent,
+            mlflow_tracking_uri=f"sqlite:///{root / '.local' / 'mlflow.db'}",
+            mlflow_artifacts_dir=root / ".local" / "mlartifacts",
+            **overrides,
+        )
+
+
+@dataclass
+class Trained:
+    """A store trained once: its settings, the data and what the selection did."""
+
+    settings: Settings
+    data: TrainingData
+    result: TrainResult
+
+
+@pytest.fixture(scope="session")
+def trained(tmp_path_factory) -> Trained:
+    """The shipped dataset ingested and every candidate selected, logged and registered."""
+    settings = make_settings(tmp_path_factory.mktemp("trained"))
+    ingest(source="shipped", settings=settings)
+    result = train(settings=settings)
+    return Trained(settings, load_training_data(settings=settings), result)
+
+
+@pytest.fixture(scope="session")
+def ingested(tmp_path_factory) -> Settings:
+    """Settings of a store with the shipped dataset ingested and no model yet."""
+    settings = make_settings(tmp_path_factory.mktemp("ingested"))
+    ingest(source="shipped", settings=settings)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def data(ingested: Settings) -> TrainingData:
+    """The shipped dataset's periods, read back from the bucket."""
+    return load_training_data(settings=ingested)
