@@ -19,7 +19,7 @@ SOURCES := $(PACKAGES) tests benchmarks
 # pytest's idioms: fixtures are arguments named like the fixture, test names are their docstrings
 TEST_PYLINT := --disable=missing-function-docstring,redefined-outer-name,protected-access
 
-.PHONY: help setup system-deps run ingest web web-bundle test test-fast quality_checks format bench clean
+.PHONY: help setup system-deps run ingest train web web-bundle test test-fast quality_checks format bench clean
 
 help: ## Show the targets and what they do
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -32,11 +32,15 @@ setup: $(UV) ## Create .venv from uv.lock (idempotent; seconds when up to date)
 	@$(UV) sync --frozen --extra dev --quiet
 	@echo "environment ready: $(VENV) (activate with 'source $(BIN)/activate')"
 
-run: setup ## Run the main job on embedded defaults: ingest the dataset into .local/bucket
+run: setup ## Run the main job on embedded defaults: ingest the dataset, then train and promote
 	$(CLI) ingest
+	$(CLI) train
 
 ingest: setup ## Ingest the dataset (SOURCE=auto|kaggle|shipped|path, BUCKET=uri)
 	$(CLI) ingest --source $(or $(SOURCE),auto) $(if $(BUCKET),--bucket $(BUCKET))
+
+train: setup ## Select, track, register and promote a model (CANDIDATES=linear,ridge,... to narrow)
+	$(CLI) train $(if $(CANDIDATES),--candidates $(CANDIDATES))
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 system-deps: ## Install the Debian packages the tests need (headless chromium) when missing

@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from benchmarks.report import Report
@@ -33,72 +34,81 @@ BARE_SCRIPT = (
 
 
 def _settings(root: Path):
+    from data_ingestion.ingest import ingest
     from paris_housing.settings import Settings
 
-    return Settings(
+    settings = Settings(
         local_dir=root / ".local",
         bucket=str(root / "bucket"),
         shipped_data_dir=Path("data/raw").resolve(),
         mlflow_tracking_uri=f"sqlite:///{root / '.local' / 'mlflow.db'}",
         mlflow_artifacts_dir=root / ".local" / "mlartifacts",
     )
+    ingest(source="shipped", settings=settings)
+    return settings
+
+
+def _timed(report: Report, name: str, work: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    work()
+    return report.figure(name, time.perf_counter() - start, "s")
+
+
+def _in_process(report: Report, root: Path) -> tuple[float, float, float]:
+    """Bare fits, a first train on a fresh store and a second one, in this process."""
+    from model_selection.data import load_training_data
+    from model_selection.evaluation import evaluate_candidates
+    from model_selection.train import train
+
+    settings = _settings(root)
+    data = load_training_data(settings=settings)
+    bare = _timed(
+        report,
+        "training: bare fits (all candidates, CV + final)",
+        lambda: evaluate_candidates(None, data),
+    )
+    results = []
+    first = _timed(
+        report,
+        "training: whole train(), fresh tracking store",
+        lambda: results.append(train(settings=settings)),
+    )
+    again = _timed(report, "training: whole train(), second run", lambda: train(settings=settings))
+    for result in results[0].candidates:
+        report.figure(f"training: {result.name} holdout RMSE", result.holdout.rmse, "EUR")
+    return bare, first, again
+
+
+def _as_processes(report: Report, root: Path) -> tuple[float, float]:
+    """The bare fits and the command, each in a fresh interpreter."""
+    settings = _settings(root)
+    env = {
+        **os.environ,
+        "PARIS_HOUSING_LOCAL_DIR": str(settings.local_dir),
+        "PARIS_HOUSING_BUCKET": settings.bucket,
+        "MLFLOW_TRACKING_URI": settings.mlflow_tracking_uri,
+        "PARIS_HOUSING_MLFLOW_ARTIFACTS_DIR": str(settings.mlflow_artifacts_dir),
+    }
+    command = [str(Path(sys.executable).with_name("paris-housing")), "train"]
+    bare = _timed(
+        report,
+        "training: bare fits in a fresh interpreter",
+        lambda: subprocess.run([sys.executable, "-c", BARE_SCRIPT], env=env, check=True),
+    )
+    whole = _timed(
+        report,
+        "training: `paris-housing train` (process)",
+        lambda: subprocess.run(command, env=env, check=True, capture_output=True),
+    )
+    return bare, whole
 
 
 def run(report: Report) -> None:
     """Time the bare fits, the in-process train twice, and the command; report the ratios."""
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
-    from data_ingestion.ingest import ingest
-    from model_selection.data import load_training_data
-    from model_selection.evaluation import evaluate_candidates
-    from model_selection.train import train
-
     with tempfile.TemporaryDirectory(prefix="bench-training-") as tmp:
-        root = Path(tmp)
-        settings = _settings(root)
-        ingest(source="shipped", settings=settings)
-        data = load_training_data(settings=settings)
-
-        start = time.perf_counter()
-        results = evaluate_candidates(None, data)
-        bare = report.figure("training: bare fits (all candidates, CV + final)", _since(start), "s")
-
-        start = time.perf_counter()
-        first = train(settings=settings)
-        whole = report.figure("training: whole train(), fresh tracking store", _since(start), "s")
-        start = time.perf_counter()
-        train(settings=settings)
-        again = report.figure("training: whole train(), second run", _since(start), "s")
-
-        cli_settings = _settings(root / "cli")
-        ingest(source="shipped", settings=cli_settings)
-        env = {
-            **os.environ,
-            "PARIS_HOUSING_LOCAL_DIR": str(cli_settings.local_dir),
-            "PARIS_HOUSING_BUCKET": cli_settings.bucket,
-            "MLFLOW_TRACKING_URI": cli_settings.mlflow_tracking_uri,
-            "PARIS_HOUSING_MLFLOW_ARTIFACTS_DIR": str(cli_settings.mlflow_artifacts_dir),
-        }
-        start = time.perf_counter()
-        subprocess.run([sys.executable, "-c", BARE_SCRIPT], env=env, check=True)
-        bare_process = report.figure(
-            "training: bare fits in a fresh interpreter", _since(start), "s"
-        )
-        cli = Path(sys.executable).with_name("paris-housing")
-        start = time.perf_counter()
-        subprocess.run([str(cli), "train"], env=env, check=True, capture_output=True)
-        command = report.figure("training: `paris-housing train` (process)", _since(start), "s")
-
-    for result in first.candidates:
-        report.figure(f"training: {result.name} holdout RMSE", result.holdout.rmse, "EUR")
-    report.figure(
-        "training: bare fits, of which the random forest",
-        sum(f.fit_seconds for r in results for f in r.folds if r.name == "random_forest"),
-        "s",
-    )
-    report.ratio("training: whole train / bare fits", whole / bare, TARGET, at_most=True)
+        bare, first, again = _in_process(report, Path(tmp) / "in-process")
+        bare_process, command = _as_processes(report, Path(tmp) / "processes")
+    report.ratio("training: whole train / bare fits", first / bare, TARGET, at_most=True)
     report.ratio("training: second train / bare fits", again / bare)
     report.ratio("training: command / bare fits, both with start-up", command / bare_process)
-
-
-def _since(start: float) -> float:
-    return time.perf_counter() - start

@@ -1,4 +1,4 @@
-"""Behavioural checks of a model: raising some features, all else equal, must not lower the price."""
+"""Behavioural checks: raising some features, all else equal, must not lower the estimate."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The training data of one dataset version, split in time: earlier periods train, the last holds out.
+"""A dataset version's periods, split in time: earlier periods train, the last holds out.
 
 Cross-validation stays inside the training periods with an expanding window: fold k trains on
 periods 1..k and validates on period k+1, so a model is never scored on rows older than the ones

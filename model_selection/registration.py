@@ -58,7 +58,9 @@ def champion_score(client: MlflowClient, name: str, data: TrainingData) -> Champ
         return None
     model = mlflow.sklearn.load_model(f"models:/{name}/{version.version}")
     predicted = model.predict(data.features(data.holdout))
-    return ChampionScore(version.version, regression_metrics(data.target(data.holdout), predicted))
+    return ChampionScore(
+        str(version.version), regression_metrics(data.target(data.holdout), predicted)
+    )
 
 
 def version_tags(

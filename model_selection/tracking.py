@@ -128,7 +128,7 @@ def start_selection(
     data: TrainingData, names: list[str], settings: Settings | None = None
 ) -> SelectionRun:
     """Open the parent run: what is selected on, with the dataset version as tags and inputs."""
-    import mlflow
+    from mlflow.data.pandas_dataset import from_pandas
     from mlflow.entities import Dataset, DatasetInput, InputTag, Param
 
     settings = settings or get_settings()
@@ -153,7 +153,7 @@ def start_selection(
     inputs = []
     for context, frame in (("training", data.train), ("holdout", data.holdout)):
         with expected_warnings_silenced():
-            dataset = mlflow.data.from_pandas(
+            dataset = from_pandas(
                 frame,
                 source=data.source,
                 targets=data.spec.target.name,

@@ -14,7 +14,7 @@ from model_selection.candidates import SEED, get_candidates
 from model_selection.data import TrainingData, load_training_data
 from model_selection.evaluation import CandidateResult, evaluate_candidates, select_best
 from model_selection.promotion import Decision
-from model_selection.registration import Registration, register_and_promote
+from model_selection.registration import Registration, quality_gate, register_and_promote
 from model_selection.tracking import (
     LoggedCandidate,
     SelectionRun,
@@ -100,6 +100,7 @@ def train(
     uri = check_tracking(settings)
     step("reading the dataset")
     data = load_training_data(dataset, settings)
+    quality_gate(settings, data.dataset)  # a dataset without a gate fails now, not after fitting
     results = evaluate_candidates(names, data, seed, step)
     chosen = select_best(results)
     selection, logged, registration = log_and_register(data, results, chosen, settings, step)

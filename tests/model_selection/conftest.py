@@ -25,15 +25,14 @@ def make_settings(root: Path, **overrides) -> Settings:
         for name in list(os.environ):
             if name.startswith(("PARIS_HOUSING_", "MLFLOW_TRACKING_URI")):
                 patch.delenv(name)
-        return Settings(
-            _env_file=None,
-            local_dir=root / ".local",
-            bucket=str(root / "bucket"),
-            shipped_data_dir=SHIPPED_CSV.parent,
-            mlflow_tracking_uri=f"sqlite:///{root / '.local' / 'mlflow.db'}",
-            mlflow_artifacts_dir=root / ".local" / "mlartifacts",
-            **overrides,
-        )
+        values = {
+            "local_dir": root / ".local",
+            "bucket": str(root / "bucket"),
+            "shipped_data_dir": SHIPPED_CSV.parent,
+            "mlflow_tracking_uri": f"sqlite:///{root / '.local' / 'mlflow.db'}",
+            "mlflow_artifacts_dir": root / ".local" / "mlartifacts",
+        }
+        return Settings(_env_file=None, **{**values, **overrides})
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""The time-respecting split: earlier periods train, the last holds out, CV with an expanding window."""
+"""The time-respecting split: earlier periods train, the last holds out, CV expands in time."""
 
 import pandas as pd
 import pytest

@@ -21,7 +21,9 @@ def holdout(trained):
 
 def test_champion_reproduces_the_logged_holdout_metrics(trained, champion, holdout):
     version = alias_version(mlflow_client(trained.settings), "paris-housing-kaggle", CHAMPION)
-    metrics = regression_metrics(trained.data.target(trained.data.holdout), champion.predict(holdout))
+    metrics = regression_metrics(
+        trained.data.target(trained.data.holdout), champion.predict(holdout)
+    )
     assert metrics.rmse == pytest.approx(float(version.tags["holdout_rmse"]), rel=1e-12)
     assert metrics.mae == pytest.approx(float(version.tags["holdout_mae"]), rel=1e-12)
     assert metrics.r2 == pytest.approx(float(version.tags["holdout_r2"]), rel=1e-12)
