@@ -24,6 +24,7 @@ def output(result) -> str:
     return " ".join(result.output.split())
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("ingested_here")
 def test_train_prints_the_candidates_and_promotes():
     result = runner.invoke(app, ["train", "--candidates", "ridge,linear"])
@@ -45,6 +46,7 @@ def test_train_prints_the_candidates_and_promotes():
     assert "its holdout RMSE equals champion v1's 1,912.3 on the same holdout" in output(again)
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("ingested_here")
 def test_a_model_failing_the_gate_exits_1_and_says_why(monkeypatch):
     monkeypatch.setenv(

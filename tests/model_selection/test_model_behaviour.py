@@ -7,6 +7,8 @@ import pytest
 from model_selection.metrics import regression_metrics
 from paris_housing.registry import CHAMPION, alias_version, configure_mlflow, mlflow_client
 
+pytestmark = pytest.mark.slow  # the session selection of every candidate (~20 s)
+
 
 @pytest.fixture(scope="module")
 def champion(trained):

@@ -8,6 +8,8 @@ from paris_housing.registry import CHALLENGER, CHAMPION, alias_version, mlflow_c
 from paris_housing.settings import QualityGate
 from tests.model_selection.conftest import make_settings
 
+pytestmark = pytest.mark.slow  # five selections in a row
+
 NAME = "paris-housing-kaggle"
 
 

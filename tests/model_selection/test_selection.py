@@ -1,11 +1,14 @@
 """The whole selection on the shipped data: the known facts, the runs, the registry."""
 
+import pickle
 from pathlib import Path
 
 import pytest
 
 from model_selection.promotion import Outcome
 from paris_housing.registry import CHALLENGER, CHAMPION, alias_version, mlflow_client
+
+pytestmark = pytest.mark.slow  # the session selection of every candidate (~20 s)
 
 
 @pytest.fixture(scope="module")
@@ -117,3 +120,13 @@ def test_linear_importances_put_surface_first(trained):
     lines = csv.read_text().splitlines()
     assert lines[0] == "feature,coefficient,importance,share"
     assert lines[1].startswith("squareMeters,")
+
+
+def test_step_inputs_and_outputs_are_picklable_for_an_orchestrator(trained):
+    data, result = pickle.loads(pickle.dumps((trained.data, trained.result)))
+    assert data.version == trained.data.version and len(data.periods) == 4
+    assert result.registration == trained.result.registration
+    holdout = data.features(data.holdout)
+    for restored, original in zip(result.candidates, trained.result.candidates):
+        assert restored.holdout == original.holdout
+        assert (restored.model.predict(holdout) == original.model.predict(holdout)).all()
