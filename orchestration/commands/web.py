@@ -50,7 +50,8 @@ def run_web(host: str | None, port: int | None, workers: int) -> None:
     host = host or settings.web_host
     port = port or settings.web_port
     env: dict[str, str] = {}
-    if settings.web_secret_key is None and not settings.web_debug:
+    if settings.web_secret_key is None:
+        # one key for every worker: a throw-away key per worker would break CSRF across them
         env["PARIS_HOUSING_WEB_SECRET_KEY"] = local_secret_key(settings.local_path(SECRET_KEY_FILE))
     else:
         with user_errors(ConfigurationError):
