@@ -99,17 +99,41 @@ def parse_rejection(body: Any, field_names: list[str]) -> ServiceRejected:
     """FastAPI's 422 ``detail`` list, sorted into messages for the form's fields and the rest."""
     detail = body.get("detail") if isinstance(body, Mapping) else body
     items = detail if isinstance(detail, list) else [detail]
+    if not items and isinstance(body, Mapping) and body.get("message"):
+        items = [str(body["message"])]
     by_field: dict[str, str] = {}
     other: list[str] = []
     for item in items:
         loc = item.get("loc", []) if isinstance(item, Mapping) else []
         msg = str(item.get("msg", item)) if isinstance(item, Mapping) else str(item)
+        if isinstance(item, Mapping) and item.get("allowed"):
+            msg = f"{msg} (allowed: {item['allowed']})"
         name = next((str(part) for part in reversed(loc) if str(part) in field_names), None)
         if name is None:
             other.append(msg)
         else:
             by_field.setdefault(name, msg)
     return ServiceRejected(by_field, other)
+
+
+def unavailable(status: int, body: Any) -> ServiceUnavailable:
+    """Why an answer other than 200 or 422 gave no estimate (FastAPI's ``{"detail": reason}``
+    or the service's ``{"error", "message", "detail": [...]}``)."""
+    reason = None
+    if isinstance(body, Mapping):
+        reason = next(
+            (body[k] for k in ("detail", "message") if isinstance(body.get(k), str) and body[k]),
+            None,
+        )
+    public = (
+        "the price service has no model ready yet"
+        if status == 503
+        else "the price service failed to answer"
+    )
+    return ServiceUnavailable(
+        f"the prediction service answered HTTP {status}" + (f": {reason}" if reason else ""),
+        public,
+    )
 
 
 def _number(value: Any) -> float | None:
@@ -182,16 +206,7 @@ class PredictionClient:
             return parse_estimate(body)
         if response.status_code == 422:
             raise parse_rejection(body, self.field_names)
-        detail = body.get("detail") if isinstance(body, Mapping) else None
-        why = f": {detail}" if isinstance(detail, str) else ""
-        raise ServiceUnavailable(
-            f"the prediction service answered HTTP {response.status_code}{why}",
-            (
-                "the price service has no model ready yet"
-                if response.status_code == 503
-                else "the price service failed to answer"
-            ),
-        )
+        raise unavailable(response.status_code, body)
 
     def close(self) -> None:
         """Close the connection pool."""

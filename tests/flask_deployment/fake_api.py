@@ -46,7 +46,11 @@ class FakeApi:
     def answer(self, body: Any) -> tuple[int, Any]:
         """The status and JSON body for a ``/predict`` request."""
         if self.mode == "unavailable":
-            return 503, {"detail": "no champion model in the registry yet"}
+            return 503, {
+                "error": "no_model",
+                "message": "no champion model in the registry yet",
+                "detail": [],
+            }
         if self.mode == "reject":
             return 422, {
                 "detail": [

@@ -11,6 +11,7 @@ from flask_deployment.predictions import (
     ServiceUnavailable,
     parse_estimate,
     parse_rejection,
+    unavailable,
 )
 from paris_housing.datasets import KAGGLE
 
@@ -102,3 +103,46 @@ def test_client_maps_statuses(fake_api):
         client.predict(inputs, "r")
     assert slow.value.public == "the price service did not answer in time"
     client.close()
+
+
+@pytest.mark.parametrize(
+    "status, body, reason, public",
+    [
+        (503, {"detail": "no model"}, "HTTP 503: no model", "has no model ready yet"),
+        (
+            503,
+            {"error": "no_model", "message": "no champion", "detail": []},
+            "HTTP 503: no champion",
+            "has no model ready yet",
+        ),
+        (500, None, "HTTP 500", "failed to answer"),
+        (502, {"detail": ["odd"]}, "HTTP 502", "failed to answer"),
+    ],
+)
+def test_other_statuses_say_why_there_is_no_estimate(status, body, reason, public):
+    down = unavailable(status, body)
+    assert down.reason == f"the prediction service answered {reason}"
+    assert down.public == f"the price service {public}"
+
+
+def test_the_services_own_refusals_keep_what_is_allowed():
+    rejected = parse_rejection(
+        {
+            "error": "invalid_input",
+            "message": "1 problem",
+            "detail": [
+                {
+                    "loc": ["body", "floors"],
+                    "field": "floors",
+                    "msg": "floors: 0 is out of range",
+                    "allowed": "a whole number from 1 to 100",
+                }
+            ],
+        },
+        KAGGLE.feature_names,
+    )
+    assert rejected.by_field == {
+        "floors": "floors: 0 is out of range (allowed: a whole number from 1 to 100)"
+    }
+    assert not rejected.other
+    assert parse_rejection({"message": "bad body", "detail": []}, []).other == ["bad body"]
