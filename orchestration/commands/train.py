@@ -54,12 +54,15 @@ def print_summary(result) -> None:
         title_justify="left",
         box=box.SIMPLE_HEAD,
         pad_edge=False,
+        collapse_padding=True,
         caption="* chosen: the lowest CV RMSE (mean over the folds); the other columns are "
         "measured on the holdout period",
         caption_justify="left",
     )
-    for name in ("candidate", "CV RMSE", "RMSE", "MAE", "R²", "MAPE", "fit s", "pred. s"):
-        table.add_column(name, justify="left" if name == "candidate" else "right")
+    widest = max(len(r.name) for r in result.candidates) + 2  # room for the " *" of the chosen
+    table.add_column("candidate", min_width=widest, no_wrap=True)
+    for name in ("CV RMSE", "RMSE", "MAE", "R²", "MAPE", "fit s", "pred. s"):
+        table.add_column(name, justify="right", no_wrap=True)
     for r in sorted(result.candidates, key=lambda r: r.cv_rmse):
         chosen = r.name == result.chosen
         table.add_row(
