@@ -20,7 +20,7 @@ from model_selection.candidates import CANDIDATES, ESTIMATOR
 from model_selection.data import TrainingData
 from model_selection.evaluation import CandidateResult, feature_importances
 from model_selection.plots import residual_figure
-from paris_housing.registry import configure_mlflow, mlflow_client
+from paris_housing.registry import mlflow_client
 from paris_housing.settings import Settings, get_settings
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -86,11 +86,11 @@ class LoggedCandidate:
 
 
 def check_tracking(settings: Settings | None = None) -> str:
-    """Point mlflow at the configured URI and, for a server, check that it answers; return it.
+    """For a tracking server, check that it answers (without importing mlflow); return the URI.
 
     Done before any fitting, so that a stopped server costs a second, not a training.
     """
-    uri = configure_mlflow(settings or get_settings())
+    uri = (settings or get_settings()).mlflow_tracking_uri
     if uri.startswith(("http://", "https://")):
         health = f"{uri.rstrip('/')}/health"
         try:
@@ -122,6 +122,17 @@ def ensure_experiment(client: MlflowClient, name: str, settings: Settings) -> st
         folder.mkdir(parents=True, exist_ok=True)
         location = folder.as_uri()
     return client.create_experiment(name, artifact_location=location)
+
+
+def prepare_tracking(experiment: str, settings: Settings | None = None) -> str:
+    """Point mlflow at the configured URI, open the store and make sure ``experiment`` exists;
+    return its id.
+
+    The first opening of a local store creates its database schema, which takes seconds: the
+    selection runs this while the candidates fit.
+    """
+    settings = settings or get_settings()
+    return ensure_experiment(mlflow_client(settings), experiment, settings)
 
 
 def start_selection(

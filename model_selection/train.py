@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from model_selection.candidates import SEED, get_candidates
@@ -21,6 +22,7 @@ from model_selection.tracking import (
     check_tracking,
     finish_selection,
     log_candidate,
+    prepare_tracking,
     start_selection,
 )
 from paris_housing.settings import Settings, get_settings
@@ -101,7 +103,12 @@ def train(
     step("reading the dataset")
     data = load_training_data(dataset, settings)
     quality_gate(settings, data.dataset)  # a dataset without a gate fails now, not after fitting
-    results = evaluate_candidates(names, data, seed, step)
+    with ThreadPoolExecutor(max_workers=1) as background:
+        # opening the tracking store (seconds for a new database) overlaps with the fits
+        store = background.submit(prepare_tracking, data.spec.registered_model_name, settings)
+        results = evaluate_candidates(names, data, seed, step)
+        step("opening the tracking store")
+        store.result()
     chosen = select_best(results)
     selection, logged, registration = log_and_register(data, results, chosen, settings, step)
     return TrainResult(
