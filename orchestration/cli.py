@@ -111,5 +111,100 @@ def web_bundle(
 
     run_web_bundle(out)
 
+
+@app.command()
+def serve(
+    host: Annotated[
+        str | None,
+        typer.Option(
+            help="Interface [default: PARIS_HOUSING_API_HOST or 127.0.0.1].", show_default=False
+        ),
+    ] = None,
+    port: Annotated[
+        int | None,
+        typer.Option(help="Port [default: PARIS_HOUSING_API_PORT or 8000].", show_default=False),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Worker processes [default: PARIS_HOUSING_API_WORKERS or 1].",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Serve the registry's champion over HTTP (FastAPI on uvicorn): /predict, /docs, /metrics."""
+    from orchestration.commands.serve import run_serve
+
+    run_serve(host=host, port=port, workers=workers)
+
+
+@app.command()
+def predict(
+    example: Annotated[
+        bool, typer.Option("--example", help="Price a home of the shipped dataset.")
+    ] = False,
+    row: Annotated[
+        int, typer.Option(min=0, help="Which home of the shipped dataset (0 = the first).")
+    ] = 0,
+    url: Annotated[
+        str | None,
+        typer.Option(help="The service [default: PARIS_HOUSING_API_URL].", show_default=False),
+    ] = None,
+) -> None:
+    """Ask the running service to price a home of the dataset; show the estimate and the truth."""
+    from orchestration.commands.predict import run_predict
+    from orchestration.console import fail
+
+    if not example and row == 0:
+        raise fail("say which home: --example (the first one) or --row N")
+    run_predict(row=row, url=url)
+
+
+@app.command()
+def pipeline(
+    source: Annotated[
+        str, typer.Option(help="What to ingest: auto, kaggle, shipped or a CSV path.")
+    ] = "auto",
+    bucket: BucketOption = None,
+    dataset: DatasetOption = None,
+    candidates: Annotated[
+        str | None, typer.Option(help="Comma-separated candidates to try [default: all].")
+    ] = None,
+) -> None:
+    """Run the training flow (ingest, validate, train, evaluate, promote) with Prefect."""
+    from orchestration.commands.pipeline import run_pipeline
+
+    run_pipeline(source=source, dataset=dataset, bucket=bucket, candidates=candidates)
+
+
+@app.command()
+def score(
+    period: Annotated[
+        int | None, typer.Option(help="Period of the latest dataset version [default: newest].")
+    ] = None,
+    key: Annotated[
+        str | None, typer.Option(help="Score this parquet object of the bucket instead.")
+    ] = None,
+    dataset: DatasetOption = None,
+) -> None:
+    """Score a period (or a parquet object) with the champion; write predictions to the bucket."""
+    from orchestration.commands.pipeline import run_score
+
+    run_score(period=period, key=key, dataset=dataset)
+
+
+@app.command()
+def deploy(
+    schedules: Annotated[
+        bool, typer.Option(help="Attach the weekly/daily schedules to the deployments.")
+    ] = True,
+) -> None:
+    """Serve the flows' deployments on the Prefect server at PREFECT_API_URL until stopped."""
+    from orchestration.commands.pipeline import run_deploy
+
+    run_deploy(schedules=schedules)
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -90,6 +90,18 @@ class Settings(BaseSettings):
         description="Per dataset, what a model must reach to be promoted (JSON in the env).",
     )
 
+    # orchestration (Prefect flows and deployments)
+    task_retries: int = Field(3, ge=0, description="Retries of an I/O task before it fails.")
+    task_retry_delay_seconds: float = Field(
+        2.0, ge=0, description="Wait before the first retry; doubled after each failure."
+    )
+    training_cron: str = Field("0 3 * * 1", description="Retraining schedule (Mondays 03:00).")
+    scoring_cron: str = Field("0 4 * * *", description="Batch scoring schedule (daily 04:00).")
+    schedule_timezone: str = "Europe/Paris"
+    scoring_chunk_rows: int = Field(
+        100_000, ge=1, description="Rows per batch-scoring task (tasks can run on a Dask cluster)."
+    )
+
     # prediction service (webservice)
     api_host: str = "127.0.0.1"
     api_port: int = Field(8000, ge=1, le=65535)

@@ -1,0 +1,147 @@
+"""The batch-scoring flow: score a period (or a parquet object) of the bucket with the champion,
+in chunks mapped as tasks, and write the predictions with the model version back to the bucket."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import numpy as np
+import pandas as pd
+from prefect import flow, get_run_logger, task, unmapped
+from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NO_CACHE
+
+from orchestration.flows.tasks import with_retries
+from paris_housing.catalog import read_manifest, read_period
+from paris_housing.datasets import DatasetSpec, get_spec
+from paris_housing.settings import Settings, get_settings
+from paris_housing.storage import open_bucket
+from webservice.model_source import RegistrySource
+from webservice.served import ServedModel
+
+FLOW_NAME = "paris-housing-scoring"
+PREDICTION = "predicted_price"
+
+
+class ScoringError(ValueError):
+    """The input cannot be scored (no champion, unknown period, missing or invalid columns)."""
+
+
+@dataclass(frozen=True)
+class ScoringOutcome:
+    """Where the predictions went and what scored them."""
+
+    key: str
+    rows: int
+    model_name: str
+    model_version: str
+    rmse: float | None
+
+
+def feature_matrix(frame: pd.DataFrame, spec: DatasetSpec, where: str) -> np.ndarray:
+    """The spec's features of ``frame`` as float64, or a clear error naming what is wrong."""
+    missing = [c for c in spec.feature_names if c not in frame.columns]
+    if missing:
+        raise ScoringError(f"{where} lacks the feature column(s) {', '.join(missing)}")
+    rows = frame[spec.feature_names].apply(pd.to_numeric, errors="coerce").to_numpy(np.float64)
+    bad = ~np.isfinite(rows).all(axis=1)
+    if bad.any():
+        first = int(np.flatnonzero(bad)[0])
+        raise ScoringError(
+            f"{where} has {int(bad.sum())} row(s) with missing or non-numeric features "
+            f"(first: row {first}); validate it with `paris-housing ingest` first"
+        )
+    return rows
+
+
+def chunks(rows: np.ndarray, size: int) -> list[np.ndarray]:
+    """``rows`` cut into consecutive chunks of at most ``size`` rows."""
+    return [rows[i : i + size] for i in range(0, len(rows), size)] or [rows]
+
+
+def _resolve_champion(source: RegistrySource) -> str:
+    version = source.resolve()
+    if version is None:
+        raise ScoringError(
+            f"no model has the alias {source.alias!r} in {source.registry_uri}: "
+            "run the training flow first"
+        )
+    return version
+
+
+def _load(source: RegistrySource, version: str) -> ServedModel:
+    return source.load(version)
+
+
+def _score_chunk(model: ServedModel, rows: np.ndarray) -> np.ndarray:
+    return model.predictor.predict(rows)
+
+
+def _read_input(
+    spec: DatasetSpec, settings: Settings, period: int | None, key: str | None
+) -> tuple[pd.DataFrame, str]:
+    """The rows to score and the name of the output object (without the model version)."""
+    bucket = open_bucket(settings=settings)
+    if key:
+        return pd.read_parquet(io.BytesIO(bucket.get(key))), key.rsplit("/", 1)[-1].split(".")[0]
+    manifest = read_manifest(bucket, spec)
+    number = period or manifest.periods[-1].period
+    chosen = [p for p in manifest.periods if p.period == number]
+    if not chosen:
+        raise ScoringError(
+            f"dataset {spec.name} version {manifest.version} has periods "
+            f"1–{len(manifest.periods)}, not {number}"
+        )
+    return read_period(bucket, chosen[0]), f"{manifest.version}/period={number}"
+
+
+def _write(settings: Settings, key: str, frame: pd.DataFrame) -> str:
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer, index=False)
+    open_bucket(settings=settings).put(key, buffer.getvalue(), "application/vnd.apache.parquet")
+    return key
+
+
+resolve_task = task(_resolve_champion, name="resolve-champion", cache_policy=NO_CACHE)
+load_task = task(_load, name="load-model", cache_policy=NO_CACHE)
+read_task = task(_read_input, name="read-input", cache_policy=NO_CACHE)
+score_task = task(_score_chunk, name="score-chunk", cache_policy=NO_CACHE)
+write_task = task(_write, name="write-predictions", cache_policy=NO_CACHE)
+
+
+@flow(name=FLOW_NAME, log_prints=True)
+def scoring_flow(
+    period: int | None = None, key: str | None = None, dataset: str | None = None
+) -> ScoringOutcome:
+    """Score ``period`` of the latest dataset version (default: the newest period), or the
+    parquet object ``key`` of the bucket, with the model the serving alias names."""
+    logger = get_run_logger()
+    settings = get_settings()
+    spec = get_spec(dataset or settings.dataset)
+    source = RegistrySource(settings, spec)
+    version = with_retries(resolve_task, settings)(source)
+    model = with_retries(load_task, settings)(source, version)
+    frame, name = with_retries(read_task, settings)(spec, settings, period, key)
+    rows = feature_matrix(frame, spec, key or name)
+    futures = score_task.map(unmapped(model), chunks(rows, settings.scoring_chunk_rows))
+    prices = np.concatenate([f.result() for f in futures])
+
+    out = frame.copy()
+    out[PREDICTION] = prices
+    out["model_name"] = model.name
+    out["model_version"] = model.version
+    out["scored_at"] = datetime.now(UTC)
+    target = spec.target.name
+    rmse = float(np.sqrt(np.mean((out[target] - prices) ** 2))) if target in out.columns else None
+    out_key = f"predictions/{spec.name}/{name}/model-v{model.version}.parquet"
+    with_retries(write_task, settings)(settings, out_key, out)
+    summary = (
+        f"Scored **{len(out):,}** rows of `{key or name}` with {model.name} version "
+        f"{model.version} in {len(futures)} chunk(s); predictions in `{out_key}`"
+        + (f"; RMSE against the known prices {rmse:,.0f} EUR." if rmse is not None else ".")
+    )
+    logger.info(summary.replace("**", "").replace("`", ""))
+    create_markdown_artifact(summary, key=f"{spec.name}-scoring", description="Batch scoring")
+    return ScoringOutcome(out_key, len(out), model.name, model.version, rmse)
