@@ -24,7 +24,7 @@ def _healthy(url: str) -> bool:
 
 @pytest.fixture
 def prefect_server(tmp_path, monkeypatch):
-    """`prefect server start` on a free loopback port, its own home; PREFECT_API_URL points at it."""
+    """`prefect server start` on a free loopback port; PREFECT_API_URL points at it."""
     port = free_port()
     api = f"http://127.0.0.1:{port}/api"
     env = {
@@ -53,7 +53,8 @@ def prefect_server(tmp_path, monkeypatch):
     server.stop()
 
 
-def test_served_deployment_runs_to_completion_from_the_cli(prefect_server, tmp_path):
+@pytest.mark.usefixtures("prefect_server")
+def test_served_deployment_runs_to_completion_from_the_cli(tmp_path):
     deploy = Server(
         "deploy",
         [str(VENV_BIN / "paris-housing"), "deploy", "--no-schedules"],

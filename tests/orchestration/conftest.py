@@ -6,7 +6,9 @@ from collections.abc import Iterator
 
 import pytest
 
-import orchestration.flows  # noqa: F401  (sets Prefect's offline defaults before prefect loads)
+from orchestration.prefect_env import apply_prefect_defaults
+
+apply_prefect_defaults()  # before prefect is first imported
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -1,11 +1,14 @@
 """The training and scoring flows under Prefect: results, artifacts, retries, failures."""
 
+# pylint: disable=no-member  # return_state=True returns a State, which pylint cannot infer
+
 from __future__ import annotations
 
 import asyncio
 
 import pandas as pd
 import pytest
+from prefect.states import State
 
 from orchestration.flows.scoring import PREDICTION, scoring_flow
 from orchestration.flows.training import training_flow
@@ -17,6 +20,11 @@ from paris_housing.storage import LocalBucket, open_bucket
 from tests.servers import free_port
 
 FAST = ["linear", "ridge"]
+
+
+def run_state(flow, **parameters) -> State:
+    """Run ``flow`` and return its final state instead of raising on failure."""
+    return flow(**parameters, return_state=True)
 
 
 def _artifact(key: str) -> str:
@@ -74,7 +82,7 @@ def test_a_transient_failure_is_retried_and_the_flow_completes(monkeypatch):
         return original(self)
 
     monkeypatch.setattr(LocalBucket, "check", flaky)
-    state = training_flow(source="shipped", candidates=["linear"], return_state=True)
+    state = run_state(training_flow, source="shipped", candidates=["linear"])
     assert state.is_completed(), state.message
     assert len(calls) == 2
 
@@ -85,8 +93,8 @@ def test_an_unreachable_bucket_fails_the_flow_with_the_cause(monkeypatch):
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "x")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "y")
     get_settings.cache_clear()
-    state = training_flow(
-        source="shipped", bucket="s3://paris-housing", candidates=["linear"], return_state=True
+    state = run_state(
+        training_flow, source="shipped", bucket="s3://paris-housing", candidates=["linear"]
     )
     assert state.is_failed()
     assert f"cannot reach the S3 endpoint {endpoint}" in state.message
@@ -104,8 +112,8 @@ def test_a_failed_write_leaves_the_previous_version_latest_and_no_new_model(
         return original(self, key, data, sha256, content_type)
 
     monkeypatch.setattr(LocalBucket, "_put", no_manifest)
-    state = training_flow(
-        source=str(write_csv(shipped_text.head(3000))), candidates=["linear"], return_state=True
+    state = run_state(
+        training_flow, source=str(write_csv(shipped_text.head(3000))), candidates=["linear"]
     )
     assert state.is_failed() and "no space left on device" in state.message
     assert read_manifest(open_bucket(), KAGGLE).version == first.dataset_version
@@ -114,5 +122,5 @@ def test_a_failed_write_leaves_the_previous_version_latest_and_no_new_model(
 
 
 def test_scoring_without_a_champion_says_to_train_first():
-    state = scoring_flow(return_state=True)
+    state = run_state(scoring_flow)
     assert state.is_failed() and "run the training flow first" in state.message
