@@ -7,7 +7,7 @@ export UV_LINK_MODE := copy
 export MLFLOW_DISABLE_TELEMETRY := true
 export DO_NOT_TRACK := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
-export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 90
+export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 180
 
 UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 VENV := .venv
@@ -19,7 +19,7 @@ SOURCES := $(PACKAGES) tests benchmarks
 # pytest's idioms: fixtures are arguments named like the fixture, test names are their docstrings
 TEST_PYLINT := --disable=missing-function-docstring,redefined-outer-name,protected-access
 
-.PHONY: help setup system-deps run ingest train web web-bundle test test-fast quality_checks format bench clean
+.PHONY: help setup system-deps bench-deps run pipeline score deploy prefect-server ingest train serve predict web web-bundle test test-fast quality_checks format bench clean
 
 help: ## Show the targets and what they do
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -32,9 +32,21 @@ setup: $(UV) ## Create .venv from uv.lock (idempotent; seconds when up to date)
 	@$(UV) sync --frozen --extra dev --quiet
 	@echo "environment ready: $(VENV) (activate with 'source $(BIN)/activate')"
 
-run: setup ## Run the main job on embedded defaults: ingest the dataset, then train and promote
-	$(CLI) ingest
-	$(CLI) train
+run: setup ## The main job on embedded defaults: the training flow, then the API and the web form
+	$(CLI) pipeline
+	$(CLI) up
+
+pipeline: setup ## Run the training flow with Prefect (ingest, validate, train, evaluate, promote)
+	$(CLI) pipeline $(if $(SOURCE),--source $(SOURCE)) $(if $(CANDIDATES),--candidates $(CANDIDATES))
+
+score: setup ## Score the newest period with the champion (PERIOD=n for another); predictions to the bucket
+	$(CLI) score $(if $(PERIOD),--period $(PERIOD))
+
+deploy: setup ## Serve the flows' deployments on the Prefect server at PREFECT_API_URL (see README)
+	$(CLI) deploy
+
+prefect-server: setup ## Start a local Prefect server with its UI on 127.0.0.1:4200
+	$(BIN)/prefect server start --host 127.0.0.1 --port 4200
 
 ingest: setup ## Ingest the dataset (SOURCE=auto|kaggle|shipped|path, BUCKET=uri)
 	$(CLI) ingest --source $(or $(SOURCE),auto) $(if $(BUCKET),--bucket $(BUCKET))
@@ -47,6 +59,12 @@ system-deps: ## Install the Debian packages the tests need (headless chromium) w
 	@test -x /usr/bin/chromium || { echo "installing chromium for the browser tests (apt-get)"; \
 	  $(SUDO) apt-get update -qq && \
 	  $(SUDO) apt-get install -y --no-install-recommends chromium chromium-driver; }
+
+serve: setup ## Serve the champion's API on 127.0.0.1:8000 (HOST, PORT, WORKERS to change)
+	$(CLI) serve $(if $(HOST),--host $(HOST)) $(if $(PORT),--port $(PORT)) $(if $(WORKERS),--workers $(WORKERS))
+
+predict: setup ## Ask the running API to price the dataset's first home (ROW=n for another)
+	$(CLI) predict --example $(if $(ROW),--row $(ROW))
 
 web: setup ## Serve the web form on 127.0.0.1:5000 (embedded MongoDB unless MONGODB_URI is set)
 	$(CLI) web
@@ -70,7 +88,12 @@ format: setup ## Apply isort and black
 	$(BIN)/isort $(SOURCES)
 	$(BIN)/black $(SOURCES)
 
-bench: setup ## Run the benchmarks (BENCH="name ..." for some), print ratios, write bench-results/bench.json
+bench-deps: ## Install wrk (Debian), the HTTP load generator of the benchmarks, when missing
+	@command -v wrk >/dev/null || { echo "installing wrk for the benchmarks (apt-get)"; \
+	  $(SUDO) apt-get install -y --no-install-recommends wrk || \
+	  { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y --no-install-recommends wrk; }; }
+
+bench: setup bench-deps ## Run the benchmarks (BENCH="name ..." for some), print ratios, write bench-results/bench.json
 	$(BIN)/python -m benchmarks $(BENCH)
 
 clean: ## Remove generated state (.local: bucket, MLflow runs) but not the environment

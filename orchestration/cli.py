@@ -206,5 +206,13 @@ def deploy(
     run_deploy(schedules=schedules)
 
 
+@app.command()
+def up() -> None:
+    """Serve the prediction API and the web form together (what `make run` ends with)."""
+    from orchestration.commands.up import run_up
+
+    run_up()
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()
