@@ -1,0 +1,65 @@
+"""A small client of the service: price a home of the shipped dataset and compare with its price.
+
+It reads the dataset with the csv module and talks HTTP with httpx: no pandas, no model.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from paris_housing.datasets import DatasetSpec
+from paris_housing.settings import Settings
+
+
+class ClientError(RuntimeError):
+    """The service could not be reached or refused the request (its message included)."""
+
+
+@dataclass(frozen=True)
+class Example:
+    """One home of the shipped dataset and the price it sold for."""
+
+    row: int
+    home: dict[str, int | float]
+    price: float
+
+
+def example(spec: DatasetSpec, settings: Settings, row: int = 0) -> Example:
+    """Row ``row`` (0 = the first home) of the shipped CSV, typed as the spec says."""
+    path = settings.shipped_data_dir / spec.source.file_name
+    try:
+        with path.open(newline="", encoding="utf-8") as handle:
+            for index, record in enumerate(csv.DictReader(handle)):
+                if index == row:
+                    home = {
+                        c.name: c.python_type(float(record[c.name].strip())) for c in spec.features
+                    }
+                    return Example(row, home, float(record[spec.target.name]))
+    except FileNotFoundError as exc:
+        raise ClientError(f"the shipped dataset {path} is missing") from exc
+    raise ClientError(f"the shipped dataset {path} has no row {row}")
+
+
+def predict(url: str, home: dict[str, Any], timeout: float) -> dict[str, Any]:
+    """POST ``home`` to ``url``/predict and return the JSON answer."""
+    endpoint = f"{url.rstrip('/')}/predict"
+    try:
+        response = httpx.post(endpoint, json=home, timeout=timeout)
+    except httpx.HTTPError as exc:
+        raise ClientError(
+            f"cannot reach the service at {endpoint}: {exc}; is it running "
+            "(paris-housing serve) and is PARIS_HOUSING_API_URL right?"
+        ) from exc
+    try:
+        answer = response.json()
+    except ValueError:
+        answer = {"message": response.text[:200]}
+    if response.status_code != 200:
+        raise ClientError(
+            f"the service answered {response.status_code}: {answer.get('message', answer)}"
+        )
+    return answer
