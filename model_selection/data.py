@@ -46,7 +46,7 @@ class TrainingData:
     version: str
     source: str
     periods: tuple[pd.DataFrame, ...]
-    period_spans: tuple[str, ...]
+    period_years: tuple[tuple[int, int], ...]  # first and last value of the time column
 
     def __post_init__(self) -> None:
         if len(self.periods) < MIN_PERIODS:
@@ -55,6 +55,16 @@ class TrainingData:
                 f"period(s); model selection needs at least {MIN_PERIODS} (earlier ones to "
                 "cross-validate on, the last one to hold out)"
             )
+
+    @property
+    def period_spans(self) -> tuple[str, ...]:
+        """Each period's years, e.g. '1990–1997'."""
+        return tuple(f"{first}–{last}" for first, last in self.period_years)
+
+    @property
+    def train_span(self) -> str:
+        """The years of the training periods, e.g. '1990–2013'."""
+        return f"{self.period_years[0][0]}–{self.period_years[-2][1]}"
 
     @property
     def spec(self) -> DatasetSpec:
@@ -107,5 +117,5 @@ def load_training_data(
         version=manifest.version,
         source=f"{bucket.uri}/{spec.prefix()}/{manifest.version}",
         periods=tuple(frames),
-        period_spans=tuple(f"{p.time_min}–{p.time_max}" for p in manifest.periods),
+        period_years=tuple((p.time_min, p.time_max) for p in manifest.periods),
     )

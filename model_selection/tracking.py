@@ -155,7 +155,7 @@ def start_selection(
         "candidates": ",".join(names),
         "cv": "expanding window over the training periods",
         "cv_folds": " | ".join(fold.label for fold in data.folds),
-        "train_periods": f"1-{holdout - 1} ({data.period_spans[0]}–{data.period_spans[-2]})",
+        "train_periods": f"1-{holdout - 1} ({data.train_span})",
         "holdout_period": f"{holdout} ({data.period_spans[-1]})",
         "train_rows": len(data.train),
         "holdout_rows": len(data.holdout),

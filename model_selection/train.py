@@ -35,6 +35,7 @@ class TrainResult:
     dataset: str
     dataset_version: str
     period_spans: tuple[str, ...]
+    train_span: str
     candidates: list[CandidateResult]
     chosen: str
     selection: SelectionRun
@@ -115,6 +116,7 @@ def train(
         dataset=data.dataset,
         dataset_version=data.version,
         period_spans=data.period_spans,
+        train_span=data.train_span,
         candidates=results,
         chosen=chosen.name,
         selection=selection,

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from rich import box
 from rich.table import Table
 
 from orchestration.console import console, fail, user_errors
+
+if TYPE_CHECKING:  # pragma: no cover
+    from model_selection.train import TrainResult
 
 OUTCOME_STYLE = {"promoted": "bold green", "challenger": "bold yellow", "rejected": "bold red"}
 
@@ -40,13 +44,13 @@ def run_train(dataset: str | None, candidates: str | None) -> None:
         )
 
 
-def print_summary(result) -> None:
+def print_summary(result: TrainResult) -> None:
     """The candidates' scores, the chosen one, the registry decision and where it was tracked."""
     last = len(result.period_spans)
     spans = result.period_spans
     console.print(
         f"[bold]Dataset {result.dataset}, version {result.dataset_version}[/]: trained on periods "
-        f"1–{last - 1} ({spans[0].split('–')[0]}–{spans[-2].split('–')[-1]}), "
+        f"1–{last - 1} ({result.train_span}), "
         f"cross-validated with an expanding window, held out period {last} ({spans[-1]})"
     )
     table = Table(

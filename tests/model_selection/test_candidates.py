@@ -23,7 +23,7 @@ def small(data) -> TrainingData:
         data.version,
         data.source,
         tuple(p.head(300) for p in data.periods),
-        data.period_spans,
+        data.period_years,
     )
 
 

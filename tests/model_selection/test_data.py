@@ -22,6 +22,7 @@ def test_holdout_is_the_last_period_and_later_than_every_training_row(data, spec
     assert data.train[spec.time_column].max() < data.holdout[spec.time_column].min()
     assert data.holdout[spec.time_column].min() == 2014
     assert data.period_spans == ("1990–1997", "1998–2005", "2006–2013", "2014–2021")
+    assert data.train_span == "1990–2013"
     assert data.version and data.source.endswith(f"datasets/kaggle/{data.version}")
 
 
@@ -32,7 +33,7 @@ def test_features_and_target_follow_the_spec(data, spec):
 
 def test_too_few_periods_is_a_clear_error(data):
     with pytest.raises(DataError, match="has 2 period\\(s\\); model selection needs at least 3"):
-        TrainingData("kaggle", "v1", "src", data.periods[:2], data.period_spans[:2])
+        TrainingData("kaggle", "v1", "src", data.periods[:2], data.period_years[:2])
 
 
 def test_missing_dataset_says_to_ingest_first(isolated_settings):

@@ -67,6 +67,7 @@ def test_one_parent_run_with_a_child_per_candidate(trained, client):
     assert parent.data.tags["chosen"] == "linear"
     assert parent.data.tags["decision"] == result.registration.decision.tag
     assert parent.data.params["holdout_period"] == "4 (2014–2021)"
+    assert parent.data.params["train_periods"] == "1-3 (1990–2013)"
     inputs = {i.dataset.name: i for i in parent.inputs.dataset_inputs}
     assert set(inputs) == {
         f"kaggle-{trained.data.version}-training",
