@@ -20,6 +20,7 @@ USER_ERRORS = (
     "DataError",
     "TrackingUnavailable",
     "ScoringError",
+    "RegistryMissing",
     "MlflowException",
     "KeyError",
 )

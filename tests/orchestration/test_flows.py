@@ -123,4 +123,7 @@ def test_a_failed_write_leaves_the_previous_version_latest_and_no_new_model(
 
 def test_scoring_without_a_champion_says_to_train_first():
     state = run_state(scoring_flow)
+    assert state.is_failed() and "train and promote a model first" in state.message
+    mlflow_client().search_registered_models()  # a registry database, with no champion in it
+    state = run_state(scoring_flow)
     assert state.is_failed() and "run the training flow first" in state.message
