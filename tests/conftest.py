@@ -72,3 +72,16 @@ def write_csv(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return write
+
+
+@pytest.fixture
+def stopped_s3(monkeypatch: pytest.MonkeyPatch) -> str:
+    """The project pointed at an S3 endpoint where no server runs; returns the endpoint."""
+    from tests.servers import free_port
+
+    endpoint = f"http://127.0.0.1:{free_port()}"
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", endpoint)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "x")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "y")
+    get_settings.cache_clear()
+    return endpoint

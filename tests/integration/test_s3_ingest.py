@@ -83,15 +83,8 @@ def test_a_missing_bucket_is_a_clear_error():
     assert "the bucket 'no-such-bucket-x' does not exist" in result.output
 
 
-def test_a_stopped_server_is_a_clear_error(monkeypatch):
+def test_a_stopped_server_is_a_clear_error(stopped_s3):
     """A server that is not running (a port nothing listens on) names the endpoint."""
-    from tests.servers import free_port
-
-    endpoint = f"http://127.0.0.1:{free_port()}"
-    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", endpoint)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "x")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "y")
-    get_settings.cache_clear()
     result = runner.invoke(app, ["ingest", "--source", "shipped", "--bucket", "s3://paris-housing"])
     assert result.exit_code == 1
-    assert f"cannot reach the S3 endpoint {endpoint}" in result.output
+    assert f"cannot reach the S3 endpoint {stopped_s3}" in result.output

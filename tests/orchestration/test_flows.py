@@ -15,9 +15,7 @@ from orchestration.flows.training import training_flow
 from paris_housing.catalog import latest_version, read_manifest
 from paris_housing.datasets import KAGGLE
 from paris_housing.registry import CHAMPION, alias_version, mlflow_client
-from paris_housing.settings import get_settings
 from paris_housing.storage import LocalBucket, open_bucket
-from tests.servers import free_port
 
 FAST = ["linear", "ridge"]
 
@@ -87,17 +85,12 @@ def test_a_transient_failure_is_retried_and_the_flow_completes(monkeypatch):
     assert len(calls) == 2
 
 
-def test_an_unreachable_bucket_fails_the_flow_with_the_cause(monkeypatch):
-    endpoint = f"http://127.0.0.1:{free_port()}"
-    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", endpoint)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "x")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "y")
-    get_settings.cache_clear()
+def test_an_unreachable_bucket_fails_the_flow_with_the_cause(stopped_s3):
     state = run_state(
         training_flow, source="shipped", bucket="s3://paris-housing", candidates=["linear"]
     )
     assert state.is_failed()
-    assert f"cannot reach the S3 endpoint {endpoint}" in state.message
+    assert f"cannot reach the S3 endpoint {stopped_s3}" in state.message
 
 
 def test_a_failed_write_leaves_the_previous_version_latest_and_no_new_model(
