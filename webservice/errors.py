@@ -84,9 +84,8 @@ def fields_allowed(spec: DatasetSpec) -> str:
 _PYDANTIC_REASONS = {
     "missing": ("is missing", "missing"),
     "extra_forbidden": ("is not a field of a home", "extra_forbidden"),
-    "int_type": ("is not a whole number", "wrong_type"),
-    "int_from_float": ("is not a whole number", "wrong_type"),
     "float_type": ("is not a number", "wrong_type"),
+    "multiple_of": ("is not a whole number", "wrong_type"),
     "finite_number": ("is not a finite number", "wrong_type"),
     "greater_than_equal": ("is out of range", "out_of_range"),
     "less_than_equal": ("is out of range", "out_of_range"),
@@ -129,8 +128,8 @@ def _where(loc: Sequence[str | int]) -> str:
 
 
 def _quoted(value: Any) -> str:
-    text = shown(value)
-    return repr(text) if isinstance(text, str) else str(text)
+    """A string sent is quoted ('75'); anything else is written as JSON would (75, true ...)."""
+    return repr(shown(value)) if isinstance(value, (str, bytes)) else str(shown(value))
 
 
 def summary(problems: Sequence[dict[str, Any]], prefix: str = "") -> str:

@@ -21,13 +21,17 @@ def body(schema: dict[str, Any]) -> dict[str, Any]:
 
 def invocations_body() -> dict[str, Any]:
     """The four JSON forms of MLflow's scoring protocol, and CSV."""
-    records = {"type": "array", "items": HOME_REF}
+    records = {"type": "array", "items": HOME_REF, "minItems": 1}
     split = {
         "type": "object",
         "required": ["columns", "data"],
         "properties": {
             "columns": {"type": "array", "items": {"type": "string"}},
-            "data": {"type": "array", "items": {"type": "array", "items": {"type": "number"}}},
+            "data": {
+                "type": "array",
+                "minItems": 1,
+                "items": {"type": "array", "items": {"type": "number"}},
+            },
         },
     }
     forms = [("dataframe_split", split), ("dataframe_records", records)]

@@ -149,7 +149,11 @@ class PredictionLog:  # pylint: disable=too-many-instance-attributes
             self._wake.wait(pause)
             self._wake.clear()
             stopping = self._stopping
-            failures = 0 if self.flush() else failures + 1
+            try:
+                failures = 0 if self.flush() else failures + 1
+            except Exception:  # pylint: disable=broad-exception-caught
+                log.exception("the prediction log's writer failed; it goes on")
+                failures += 1
             if stopping:
                 if self.pending:
                     log.error(
@@ -196,7 +200,15 @@ class PredictionLog:  # pylint: disable=too-many-instance-attributes
         count = min(len(queue), self.batch_rows)
         if count:
             entries = [queue.popleft() for _ in range(count)]
-            self._unsent.append((count, self.sink.prepare(entries)))
+            try:
+                batch = self.sink.prepare(entries)
+            except Exception:  # pylint: disable=broad-exception-caught
+                log.exception(
+                    "cannot prepare %d predictions for %s: dropped", count, self.sink.description
+                )
+                self._dropped += count
+                return
+            self._unsent.append((count, batch))
             self._unsent_rows += count
 
     def _report(self) -> None:

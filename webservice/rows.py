@@ -82,19 +82,27 @@ class RowChecker:
             row = offset + int(index)
             column = self.spec.features[col]
             value = float(chunk[index, col])
-            if not np.isfinite(value):
-                reason, kind, shown_value = "is missing or not a finite number", "wrong_type", None
+            where = f"row {row}, {column.name}"
+            if np.isnan(value):
+                shown_value, kind, msg = None, "missing", f"{where} is missing"
+            elif np.isinf(value):
+                shown_value, kind = str(value), "wrong_type"
+                msg = f"{where}: {value} is not a finite number"
             elif column.kind is not Kind.NUMBER and not value.is_integer():
-                reason, kind, shown_value = "is not a whole number", "wrong_type", value
+                shown_value, kind, msg = (
+                    value,
+                    "wrong_type",
+                    f"{where}: {value} is not a whole number",
+                )
             else:
-                reason, kind = "is out of range", "out_of_range"
                 shown_value = int(value) if value.is_integer() else value
+                kind, msg = "out_of_range", f"{where}: {shown_value} is out of range"
             found.append(
                 problem(
                     ["body", row, column.name],
                     column.name,
                     shown_value,
-                    f"row {row}, {column.name}: {shown_value} {reason}",
+                    msg,
                     column.allowed(),
                     kind,
                 )
@@ -292,7 +300,10 @@ def from_csv(body: bytes, spec: DatasetSpec, max_rows: int) -> np.ndarray:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise _format_error(f"the CSV body is not UTF-8: {exc}") from exc
-    lines = list(csv.reader(io.StringIO(text)))
+    try:
+        lines = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:
+        raise _format_error(f"the CSV body cannot be read: {exc}") from exc
     if not lines:
         raise _format_error("the CSV body is empty")
     header, records = lines[0], [line for line in lines[1:] if line]

@@ -19,26 +19,36 @@ def _description(column: Column) -> str:
     return f"{column.description} Allowed: {column.allowed()}."
 
 
+def _integer_schema(schema: dict[str, Any]) -> None:
+    schema["type"] = "integer"
+    schema.pop("multipleOf", None)
+
+
 def home_model(spec: DatasetSpec) -> type[BaseModel]:
     """One home: every feature of the spec, with its type, range, label, unit and an example.
 
-    Fields are strict: a JSON integer for whole-number features (``"5"``, ``5.5`` and ``true``
-    are refused), any finite JSON number for real-valued ones; unknown fields are refused.
+    Values must be finite JSON numbers (strings, booleans and null are refused); whole-number
+    features take any number without a fraction (``3`` or ``3.0``, as JSON Schema's
+    ``integer`` does, but not ``3.5``); unknown fields are refused. Values are kept as floats,
+    the type the predictors compute with.
     """
     fields: dict[str, Any] = {}
     for column in spec.features:
         example = column.default if column.default is not None else column.minimum
-        extra: dict[str, Any] = {"allow_inf_nan": False} if column.kind is Kind.NUMBER else {}
+        whole: dict[str, Any] = {}
+        if column.kind is not Kind.NUMBER:
+            whole = {"multiple_of": 1, "json_schema_extra": _integer_schema}
         fields[column.name] = (
-            column.python_type,
+            float,
             Field(
                 ge=_bound(column, column.minimum),
                 le=_bound(column, column.maximum),
                 strict=True,
+                allow_inf_nan=False,
                 title=column.label,
                 description=_description(column),
                 examples=[_bound(column, example)],
-                **extra,
+                **whole,
             ),
         )
     return create_model(  # type: ignore[call-overload]

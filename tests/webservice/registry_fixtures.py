@@ -9,6 +9,7 @@ The web form's tests and ``make bench`` reuse this module.
 from __future__ import annotations
 
 import os
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -138,13 +139,16 @@ class Registry:
         return Registry(f"sqlite:///{target}", self.artifacts, self.spec)
 
 
-def create_registry(root: Path, spec: DatasetSpec) -> Registry:
-    """An empty registry in ``root`` (database and artifacts), with an experiment to log into."""
+def create_registry(root: Path, spec: DatasetSpec, server_uri: str | None = None) -> Registry:
+    """An empty registry with an experiment to log into: SQLite and an artifacts folder in
+    ``root``, or the MLflow server at ``server_uri`` (which keeps the artifacts itself)."""
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
     root.mkdir(parents=True, exist_ok=True)
-    registry = Registry(f"sqlite:///{root / 'mlflow.db'}", root / "artifacts", spec)
+    uri = server_uri or f"sqlite:///{root / 'mlflow.db'}"
+    registry = Registry(uri, root / "artifacts", spec)
+    location = None if server_uri else registry.artifacts.as_uri()
     registry.client().create_experiment(
-        f"{spec.registered_model_name}-tests", artifact_location=registry.artifacts.as_uri()
+        f"{spec.registered_model_name}-tests", artifact_location=location
     )
     return registry
 
@@ -170,7 +174,12 @@ def register(
     mlflow.set_tracking_uri(registry.tracking_uri)
     mlflow.set_registry_uri(registry.tracking_uri)
     try:
-        with mlflow.start_run(experiment_id=experiment.experiment_id, run_name=candidate):
+        with (
+            mlflow.start_run(experiment_id=experiment.experiment_id, run_name=candidate),
+            warnings.catch_warnings(),
+        ):
+            # the spec's integer columns are never missing: mlflow's hint about them is moot
+            warnings.filterwarnings("ignore", message="Hint: Inferred schema contains integer")
             mlflow.log_metrics({f"holdout_{k}": v for k, v in metrics.items()})
             info = mlflow.sklearn.log_model(
                 pipeline,
