@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import os
-import shutil
 from typing import Any
 
 from paris_housing.settings import Settings, get_settings
@@ -22,12 +21,14 @@ def log_config() -> dict[str, Any]:
 
 
 def prepare_metrics_folder(settings: Settings, workers: int) -> None:
-    """With several workers, metrics go through files in a folder emptied at each start."""
+    """With several workers, metrics go through files in a folder; the files of an earlier run
+    are removed at start (as prometheus_client requires), nothing else in the folder."""
     if workers < 2:
         return
     folder = settings.prometheus_multiproc_dir or settings.local_path("prometheus")
-    shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob("*.db"):
+        stale.unlink(missing_ok=True)
     os.environ[MULTIPROCESS_ENV] = str(folder.resolve())
 
 
