@@ -9,7 +9,8 @@ export DO_NOT_TRACK := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 180
 
-UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+# uv from PATH, else the uv package of python3 (installed by `make setup` when missing)
+UV := $(or $(shell command -v uv 2>/dev/null),python3 -m uv)
 VENV := .venv
 BIN := $(VENV)/bin
 CLI := $(BIN)/paris-housing
@@ -19,16 +20,17 @@ SOURCES := $(PACKAGES) tests benchmarks
 # pytest's idioms: fixtures are arguments named like the fixture, test names are their docstrings
 TEST_PYLINT := --disable=missing-function-docstring,redefined-outer-name,protected-access
 
-.PHONY: help setup system-deps bench-deps run pipeline score deploy prefect-server ingest train serve predict web web-bundle test test-fast quality_checks format bench clean
+.PHONY: help uv setup system-deps bench-deps run pipeline score deploy prefect-server ingest train serve predict web web-bundle test test-fast quality_checks format bench clean
 
 help: ## Show the targets and what they do
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-$(UV):
-	@echo "uv not found: installing it for this user (python3 -m pip install --user uv)"
-	python3 -m pip install --quiet --user --disable-pip-version-check uv
+uv:
+	@$(UV) --version >/dev/null 2>&1 || { \
+	  echo "uv not found: installing it for this user (python3 -m pip install --user uv)"; \
+	  python3 -m pip install --quiet --user --disable-pip-version-check uv; }
 
-setup: $(UV) ## Create .venv from uv.lock (idempotent; seconds when up to date)
+setup: uv ## Create .venv from uv.lock (idempotent; seconds when up to date)
 	@$(UV) sync --frozen --extra dev --quiet
 	@echo "environment ready: $(VENV) (activate with 'source $(BIN)/activate')"
 
