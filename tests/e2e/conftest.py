@@ -1,14 +1,12 @@
 """The whole chain for the browser tests: MongoDB-wire server, prediction service, form, browser.
 
-The prediction service is the real one (``paris-housing serve`` on a champion registered in a
-temporary MLflow registry by tests/webservice/registry_fixtures.py) as soon as the checkout has
-it; until then, the loopback stand-in, with a warning in the test summary.
+The prediction service is the real one: ``paris-housing serve`` on a champion registered in a
+temporary MLflow registry by tests/webservice/registry_fixtures.py.
 """
 
 from __future__ import annotations
 
 import os
-import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +15,6 @@ import httpx
 import pytest
 
 from tests.conftest import ROOT, SHIPPED_CSV
-from tests.flask_deployment.fake_api import MODEL_VERSION, FakeApi, fake_price
 from tests.flask_deployment.web_servers import start_mongo, start_web, web_env
 from tests.servers import VENV_BIN, Server, free_port
 
@@ -31,19 +28,8 @@ class PredictionService:
     """The service the form talks to, and what it should answer."""
 
     url: str
-    kind: str  # "real" or "stand-in"
     model_version: str
     expected_price: Callable[[dict[str, int]], float]
-
-
-def _real_service_exists() -> bool:
-    """Whether the checkout has the prediction service's ``serve`` command yet."""
-    from orchestration.cli import app
-
-    return any(
-        (command.name or command.callback.__name__) == "serve"
-        for command in app.registered_commands
-    )
 
 
 def _start_real_service(workdir: Path) -> tuple[PredictionService, Server]:
@@ -79,7 +65,7 @@ def _start_real_service(workdir: Path) -> tuple[PredictionService, Server]:
         frame = pd.DataFrame([inputs])[KAGGLE.feature_names]
         return float(pipeline.predict(frame)[0])
 
-    return PredictionService(url, "real", version, expected), server
+    return PredictionService(url, version, expected), server
 
 
 def _ready(url: str) -> bool:
@@ -91,22 +77,10 @@ def _ready(url: str) -> bool:
 
 @pytest.fixture(scope="module")
 def prediction_service(tmp_path_factory) -> Iterator[PredictionService]:
-    """The real prediction service when the checkout has it, else the stand-in (warned)."""
-    workdir = tmp_path_factory.mktemp("service")
-    if _real_service_exists():
-        service, server = _start_real_service(workdir)
-        yield service
-        server.stop()
-        return
-    warnings.warn(
-        "webservice has no `paris-housing serve` yet: the browser test runs against the "
-        "prediction service's stand-in (tests/flask_deployment/fake_api.py)",
-        UserWarning,
-        stacklevel=1,
-    )
-    api = FakeApi().start()
-    yield PredictionService(api.url, "stand-in", MODEL_VERSION, fake_price)
-    api.stop()
+    """The real prediction service, as a process, serving a registered champion."""
+    service, server = _start_real_service(tmp_path_factory.mktemp("service"))
+    yield service
+    server.stop()
 
 
 @dataclass
