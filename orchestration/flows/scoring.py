@@ -9,11 +9,10 @@ from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
-from prefect import flow, get_run_logger, task, unmapped
+from prefect import flow, get_run_logger, unmapped
 from prefect.artifacts import create_markdown_artifact
-from prefect.cache_policies import NO_CACHE
 
-from orchestration.flows.tasks import with_retries
+from orchestration.flows.tasks import as_task, with_retries
 from paris_housing.catalog import read_manifest, read_period
 from paris_housing.datasets import DatasetSpec, get_spec
 from paris_housing.settings import Settings, get_settings
@@ -104,11 +103,11 @@ def _write(settings: Settings, key: str, frame: pd.DataFrame) -> str:
     return key
 
 
-resolve_task = task(_resolve_champion, name="resolve-champion", cache_policy=NO_CACHE)
-load_task = task(_load, name="load-model", cache_policy=NO_CACHE)
-read_task = task(_read_input, name="read-input", cache_policy=NO_CACHE)
-score_task = task(_score_chunk, name="score-chunk", cache_policy=NO_CACHE)
-write_task = task(_write, name="write-predictions", cache_policy=NO_CACHE)
+resolve_task = as_task(_resolve_champion, "resolve-champion")
+load_task = as_task(_load, "load-model")
+read_task = as_task(_read_input, "read-input")
+score_task = as_task(_score_chunk, "score-chunk")
+write_task = as_task(_write, "write-predictions")
 
 
 @flow(name=FLOW_NAME, log_prints=True)

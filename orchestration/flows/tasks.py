@@ -29,7 +29,8 @@ def _open_checked_bucket(uri: str | None, settings: Settings):
     return bucket
 
 
-def _wrap(fn: Callable[..., Any], name: str) -> Task:
+def as_task(fn: Callable[..., Any], name: str) -> Task:
+    """``fn`` as a Prefect task called ``name`` that never caches its inputs."""
     return task(fn, name=name, cache_policy=NO_CACHE)
 
 
@@ -45,13 +46,13 @@ def with_retries(base: Task, settings: Settings) -> Task:
     )
 
 
-open_bucket_task = _wrap(_open_checked_bucket, "open-bucket")
-fetch_source_task = _wrap(fetch_source, "fetch-source")
-validate_task = _wrap(validate_source, "validate")
-store_task = _wrap(store, "store-periods")
-check_tracking_task = _wrap(check_tracking, "check-tracking")
-load_training_data_task = _wrap(load_training_data, "load-training-data")
-evaluate_fold_task = _wrap(evaluate_fold, "cross-validate-fold")
-evaluate_candidate_task = _wrap(evaluate_candidate, "fit-and-holdout")
-select_best_task = _wrap(select_best, "select-best")
-log_and_register_task = _wrap(log_and_register, "log-register-promote")
+open_bucket_task = as_task(_open_checked_bucket, "open-bucket")
+fetch_source_task = as_task(fetch_source, "fetch-source")
+validate_task = as_task(validate_source, "validate")
+store_task = as_task(store, "store-periods")
+check_tracking_task = as_task(check_tracking, "check-tracking")
+load_training_data_task = as_task(load_training_data, "load-training-data")
+evaluate_fold_task = as_task(evaluate_fold, "cross-validate-fold")
+evaluate_candidate_task = as_task(evaluate_candidate, "fit-and-holdout")
+select_best_task = as_task(select_best, "select-best")
+log_and_register_task = as_task(log_and_register, "log-register-promote")
