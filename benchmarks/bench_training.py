@@ -4,10 +4,10 @@ In one run, on the shipped dataset (10,000 rows) ingested into a temporary bucke
 
 - bare: every candidate cross-validated and fitted (the same folds, seeds and final fits as the
   selection), with no MLflow at all;
-- train: the whole `train()` (tracking check, reading, the same fits, logging of every run and
-  model, registration and promotion) against a fresh local tracking store; bare and train are
-  alternated three times and the fastest of each is kept, as others may share the machine;
-- again: a second `train()` on the same store (the champion now exists and is compared);
+- train: the whole `train_models()` (tracking check, reading, the same fits, logging of every
+  run and model, registration and promotion) against a fresh local tracking store; bare and
+  train are alternated three times and the fastest of each is kept, as others may share the machine;
+- again: a second `train_models()` on the same store (the champion now exists and is compared);
 - command: `paris-housing train` as a user runs it, interpreter start and imports included,
   against the bare fits run the same way (a fresh interpreter that imports and fits).
 
@@ -39,7 +39,7 @@ BARE_SCRIPT = (
 
 def _settings(root: Path, bucket: Path | None = None):
     """Settings under ``root``; the shipped dataset ingested into ``bucket`` (default: its own)."""
-    from data_ingestion.ingest import ingest
+    from orchestration.pipeline import ingest_dataset
     from paris_housing.settings import Settings
 
     settings = Settings(
@@ -49,7 +49,7 @@ def _settings(root: Path, bucket: Path | None = None):
         mlflow_tracking_uri=f"sqlite:///{root / '.local' / 'mlflow.db'}",
         mlflow_artifacts_dir=root / ".local" / "mlartifacts",
     )
-    ingest(source="shipped", settings=settings)
+    ingest_dataset(source="shipped", settings=settings)
     return settings
 
 
@@ -65,7 +65,7 @@ def _in_process(report: Report, root: Path) -> tuple[float, float, float]:
     each counts: the machine may be shared), then a second train on the last store."""
     from model_selection.data import load_training_data
     from model_selection.evaluation import evaluate_candidates
-    from model_selection.train import train
+    from orchestration.pipeline import train_models
 
     bucket = root / "bucket"
     data = load_training_data(settings=_settings(root, bucket))
@@ -73,13 +73,13 @@ def _in_process(report: Report, root: Path) -> tuple[float, float, float]:
     bares, firsts, results = [], [], []
     for store in stores:
         bares.append(_timed(evaluate_candidates, None, data)[0])
-        seconds, result = _timed(train, settings=store)
+        seconds, result = _timed(train_models, settings=store)
         firsts.append(seconds)
         results.append(result)
-    again = _timed(train, settings=stores[-1])[0]
+    again = _timed(train_models, settings=stores[-1])[0]
     bare = report.figure("training: bare fits (all candidates, CV + final)", min(bares), "s")
-    first = report.figure("training: whole train(), fresh tracking store", min(firsts), "s")
-    report.figure("training: whole train(), second run on a store", again, "s")
+    first = report.figure("training: whole train_models(), fresh tracking store", min(firsts), "s")
+    report.figure("training: whole train_models(), second run on a store", again, "s")
     for result in results[0].candidates:
         report.figure(f"training: {result.name} holdout RMSE", result.holdout.rmse, "EUR")
     return bare, first, again

@@ -1,4 +1,6 @@
-"""The ingestion job: source -> validate -> split into periods -> bucket, idempotently.
+"""The ingestion steps: open the bucket, fetch the source (:mod:`data_ingestion.sources`),
+validate it, split it into periods and store them, idempotently. ``orchestration.pipeline``
+composes them, for the ``ingest`` command and the training flow alike.
 
 A version's id is derived from the source's sha256, the schema version and the split, so the
 same input always lands in the same place: re-ingesting it writes nothing.
@@ -8,13 +10,12 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import pandas as pd
 
-from data_ingestion.sources import AUTO, RawSource, fetch_source
+from data_ingestion.sources import RawSource
 from data_ingestion.split import split_periods
 from data_ingestion.validation import Validated, read_csv_text, validate
 from paris_housing.catalog import (
@@ -27,7 +28,7 @@ from paris_housing.catalog import (
     StoredObject,
     version_prefix,
 )
-from paris_housing.datasets import DatasetSpec, get_spec
+from paris_housing.datasets import DatasetSpec
 from paris_housing.settings import Settings, get_settings
 from paris_housing.storage import Bucket, ObjectNotFound, open_bucket, sha256_hex
 
@@ -53,29 +54,12 @@ def version_id(spec: DatasetSpec, source_sha256: str) -> str:
     return sha256_hex(key.encode())[:16]
 
 
-def ingest(
-    source: str = AUTO,
-    bucket_uri: str | None = None,
-    dataset: str | None = None,
-    settings: Settings | None = None,
-    step: Callable[[str], None] = lambda _: None,
-) -> IngestResult:
-    """Ingest ``source`` into the bucket; ``step`` is told the name of each step as it starts.
-
-    The three steps are also callable one by one (the Prefect flow runs each as a task):
-    :func:`fetch_source`, :func:`validate_source`, :func:`store`.
-    """
-    settings = settings or get_settings()
-    spec = get_spec(dataset or settings.dataset)
-    step("opening the bucket")
-    bucket = open_bucket(bucket_uri, settings)
+def open_checked_bucket(uri: str | None, settings: Settings | None = None) -> Bucket:
+    """The bucket at ``uri`` (default: the configured one), checked to be reachable and writable,
+    so that a wrong address fails before the source is read."""
+    bucket = open_bucket(uri, settings or get_settings())
     bucket.check()
-    step("reading the source")
-    raw = fetch_source(source, spec, settings)
-    step("validating rows")
-    validated = validate_source(raw, spec)
-    step("writing to the bucket")
-    return store(raw, validated, spec, bucket)
+    return bucket
 
 
 def validate_source(raw: RawSource, spec: DatasetSpec) -> Validated:

@@ -9,14 +9,15 @@ from orchestration.console import console, user_errors
 
 def run_ingest(source: str, bucket: str | None, dataset: str | None) -> None:
     """Run the ingestion with a progress display and print what it did."""
-    from data_ingestion.ingest import IngestResult, ingest
+    from data_ingestion.ingest import IngestResult
     from data_ingestion.sources import SourceError
     from data_ingestion.validation import InputError
+    from orchestration.pipeline import ingest_dataset
     from paris_housing.storage import BucketError
 
     with user_errors(BucketError, SourceError, InputError, KeyError):
         with console.status("ingesting") as status:
-            result: IngestResult = ingest(
+            result: IngestResult = ingest_dataset(
                 source=source,
                 bucket_uri=bucket,
                 dataset=dataset,

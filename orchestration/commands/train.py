@@ -11,7 +11,7 @@ from rich.table import Table
 from orchestration.console import console, fail, user_errors
 
 if TYPE_CHECKING:  # pragma: no cover
-    from model_selection.train import TrainResult
+    from orchestration.pipeline import TrainResult
 
 OUTCOME_STYLE = {"promoted": "bold green", "challenger": "bold yellow", "rejected": "bold red"}
 
@@ -23,14 +23,14 @@ def run_train(dataset: str | None, candidates: str | None) -> None:
     from model_selection.data import DataError
     from model_selection.promotion import Outcome
     from model_selection.tracking import TrackingUnavailable
-    from model_selection.train import train
+    from orchestration.pipeline import train_models
     from paris_housing.storage import BucketError
 
     logging.getLogger("mlflow").setLevel(logging.WARNING)  # its INFO lines would break the display
     names = [n.strip() for n in candidates.split(",") if n.strip()] if candidates else None
     with user_errors(BucketError, TrackingUnavailable, DataError, MlflowException, KeyError):
         with console.status("training") as status:
-            result = train(
+            result = train_models(
                 dataset=dataset,
                 candidates=names,
                 step=lambda name: status.update(f"[bold]{name}[/]…"),

@@ -1,32 +1,21 @@
-"""The stages' own functions as Prefect tasks: nothing is copied, only wrapped.
+"""The steps of :mod:`orchestration.pipeline` as Prefect tasks: nothing is copied, only wrapped.
 
-I/O tasks retry with exponential backoff (count and base delay from the settings); pure tasks do
+I/O steps retry with exponential backoff (count and base delay from the settings); pure steps do
 not. No task caches its inputs (they are frames and models, and each run must do its work).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from prefect import Task, task
+from prefect import Task, task, unmapped
 from prefect.cache_policies import NO_CACHE
+from prefect.futures import PrefectFuture
 from prefect.tasks import exponential_backoff
 
-from data_ingestion.ingest import store, validate_source
-from data_ingestion.sources import fetch_source
-from model_selection.data import load_training_data
-from model_selection.evaluation import evaluate_candidate, evaluate_fold, select_best
-from model_selection.tracking import check_tracking
-from model_selection.train import log_and_register
+from orchestration.pipeline import Step
 from paris_housing.settings import Settings
-from paris_housing.storage import open_bucket
-
-
-def _open_checked_bucket(uri: str | None, settings: Settings):
-    bucket = open_bucket(uri, settings)
-    bucket.check()
-    return bucket
 
 
 def as_task(fn: Callable[..., Any], name: str) -> Task:
@@ -46,13 +35,31 @@ def with_retries(base: Task, settings: Settings) -> Task:
     )
 
 
-open_bucket_task = as_task(_open_checked_bucket, "open-bucket")
-fetch_source_task = as_task(fetch_source, "fetch-source")
-validate_task = as_task(validate_source, "validate")
-store_task = as_task(store, "store-periods")
-check_tracking_task = as_task(check_tracking, "check-tracking")
-load_training_data_task = as_task(load_training_data, "load-training-data")
-evaluate_fold_task = as_task(evaluate_fold, "cross-validate-fold")
-evaluate_candidate_task = as_task(evaluate_candidate, "fit-and-holdout")
-select_best_task = as_task(select_best, "select-best")
-log_and_register_task = as_task(log_and_register, "log-register-promote")
+class PrefectRunner:
+    """Runs each step as a Prefect task of the current flow run; I/O steps are retried."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._tasks: dict[str, Task] = {}
+
+    def task(self, step: Step) -> Task:
+        """The task of ``step`` (made once per runner)."""
+        if step.name not in self._tasks:
+            made = as_task(step.fn, step.name)
+            self._tasks[step.name] = with_retries(made, self.settings) if step.io else made
+        return self._tasks[step.name]
+
+    def run(self, step: Step, *args: Any, **kwargs: Any) -> Any:
+        """Run the step's task and return its result."""
+        return self.task(step)(*args, **kwargs)
+
+    def map(self, step: Step, over: str, items: Sequence[Any], **kwargs: Any) -> list[Any]:
+        """One task run per item, on the flow's task runner (a Dask cluster when configured)."""
+        futures = self.task(step).map(
+            **{over: list(items)}, **{name: unmapped(value) for name, value in kwargs.items()}
+        )
+        return [future.result() for future in futures]
+
+    def submit(self, step: Step, *args: Any, **kwargs: Any) -> PrefectFuture:
+        """Start the step's task in the background."""
+        return self.task(step).submit(*args, **kwargs)

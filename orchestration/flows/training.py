@@ -1,28 +1,18 @@
-"""The training flow: ingest -> validate -> train (cross-validation folds mapped as tasks) ->
-evaluate -> register and promote, with the results as Prefect artifacts."""
+"""The training flow: the steps of :mod:`orchestration.pipeline` (ingest, validate, store, then
+cross-validate with the folds mapped as tasks, fit, choose, log, register and promote) as Prefect
+tasks, with the results as Prefect artifacts."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from prefect import flow, get_run_logger, unmapped
+from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
 
 from model_selection.candidates import get_candidates
 from orchestration.flows.reporting import candidates_markdown, ingestion_markdown
-from orchestration.flows.tasks import (
-    check_tracking_task,
-    evaluate_candidate_task,
-    evaluate_fold_task,
-    fetch_source_task,
-    load_training_data_task,
-    log_and_register_task,
-    open_bucket_task,
-    select_best_task,
-    store_task,
-    validate_task,
-    with_retries,
-)
+from orchestration.flows.tasks import PrefectRunner
+from orchestration.pipeline import ingest_steps, train_steps
 from paris_housing.datasets import get_spec
 from paris_housing.settings import get_settings
 
@@ -62,10 +52,9 @@ def training_flow(
         settings = settings.model_copy(update={"bucket": bucket})
     spec = get_spec(dataset or settings.dataset)
 
-    bucket_obj = with_retries(open_bucket_task, settings)(settings.bucket, settings)
-    raw = with_retries(fetch_source_task, settings)(source, spec, settings)
-    validated = validate_task(raw, spec)
-    ingested = with_retries(store_task, settings)(raw, validated, spec, bucket_obj)
+    runner = PrefectRunner(settings)
+    names = [c.name for c in get_candidates(candidates)]
+    ingested = ingest_steps(runner, source, spec, settings, settings.bucket)
     logger.info(
         "dataset %s version %s: %d rows accepted, %d quarantined (%s)",
         spec.name,
@@ -80,19 +69,8 @@ def training_flow(
         description="The ingested dataset version",
     )
 
-    with_retries(check_tracking_task, settings)(settings)
-    data = with_retries(load_training_data_task, settings)(spec.name, settings)
-    names = [c.name for c in get_candidates(candidates)]
-    fold_runs = {
-        name: evaluate_fold_task.map(unmapped(name), unmapped(data), data.folds) for name in names
-    }
-    results = [
-        evaluate_candidate_task(name, data, folds=[f.result() for f in fold_runs[name]])
-        for name in names
-    ]
-    chosen = select_best_task(results)
-    _, _, registration = log_and_register_task(data, results, chosen, settings)
-
+    trained = train_steps(runner, spec, names, settings)
+    registration, results, chosen = trained.registration, trained.candidates, trained.chosen
     decision = registration.decision
     logger.info(
         "registered %s version %s (%s): %s",
@@ -102,7 +80,7 @@ def training_flow(
         decision.tag,
     )
     report = candidates_markdown(
-        results, chosen.name, decision.tag, registration.model_name, registration.version
+        results, chosen, decision.tag, registration.model_name, registration.version
     )
     create_markdown_artifact(
         report,
@@ -111,9 +89,9 @@ def training_flow(
     )
     return TrainingOutcome(
         dataset=spec.name,
-        dataset_version=data.version,
+        dataset_version=trained.dataset_version,
         ingest_changed=ingested.changed,
-        chosen=chosen.name,
+        chosen=chosen,
         model_name=registration.model_name,
         model_version=registration.version,
         outcome=decision.outcome.value,

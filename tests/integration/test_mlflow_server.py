@@ -13,9 +13,9 @@ import mlflow
 import pytest
 from mlflow import MlflowClient
 
-from data_ingestion.ingest import ingest
 from model_selection.data import load_training_data
 from model_selection.metrics import regression_metrics
+from orchestration.pipeline import ingest_dataset
 from tests.servers import VENV_BIN, Server, free_port
 
 pytestmark = pytest.mark.integration
@@ -96,7 +96,7 @@ def _load_champion(uri: str):
 
 
 def test_train_registers_and_promotes_on_the_server(mlflow_server, isolated_settings, tmp_path):
-    ingest(source="shipped", settings=isolated_settings)
+    ingest_dataset(source="shipped", settings=isolated_settings)
     done = _train(tmp_path, mlflow_server.uri)
     assert done.returncode == 0, done.stdout + done.stderr
     out = " ".join(done.stdout.split())

@@ -12,9 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from data_ingestion.ingest import ingest
 from model_selection.data import TrainingData, load_training_data
-from model_selection.train import TrainResult, train
+from orchestration.pipeline import TrainResult, ingest_dataset, train_models
 from paris_housing.settings import Settings
 from tests.conftest import SHIPPED_CSV
 
@@ -48,8 +47,8 @@ class Trained:
 def trained(tmp_path_factory) -> Trained:
     """The shipped dataset ingested and every candidate selected, logged and registered."""
     settings = make_settings(tmp_path_factory.mktemp("trained"))
-    ingest(source="shipped", settings=settings)
-    result = train(settings=settings)
+    ingest_dataset(source="shipped", settings=settings)
+    result = train_models(settings=settings)
     return Trained(settings, load_training_data(settings=settings), result)
 
 
@@ -57,7 +56,7 @@ def trained(tmp_path_factory) -> Trained:
 def ingested(tmp_path_factory) -> Settings:
     """Settings of a store with the shipped dataset ingested and no model yet."""
     settings = make_settings(tmp_path_factory.mktemp("ingested"))
-    ingest(source="shipped", settings=settings)
+    ingest_dataset(source="shipped", settings=settings)
     return settings
 
 

@@ -5,8 +5,8 @@ import time
 import pytest
 from typer.testing import CliRunner
 
-from data_ingestion.ingest import ingest
 from orchestration.cli import app
+from orchestration.pipeline import ingest_dataset
 from paris_housing.settings import get_settings
 from tests.servers import free_port
 
@@ -16,7 +16,7 @@ runner = CliRunner()
 @pytest.fixture
 def ingested_here(isolated_settings):
     """The shipped dataset ingested into this test's own bucket."""
-    ingest(source="shipped", settings=isolated_settings)
+    ingest_dataset(source="shipped", settings=isolated_settings)
     return isolated_settings
 
 

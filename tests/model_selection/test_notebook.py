@@ -6,7 +6,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from data_ingestion.ingest import ingest
+from orchestration.pipeline import ingest_dataset
 
 NOTEBOOK = Path(__file__).resolve().parents[2] / "model_selection" / "notebooks" / "eda.ipynb"
 
@@ -21,7 +21,7 @@ def test_notebook_is_committed_without_outputs():
 
 @pytest.mark.slow
 def test_notebook_runs_on_the_ingested_data(isolated_settings, tmp_path):
-    ingest(source="shipped", settings=isolated_settings)
+    ingest_dataset(source="shipped", settings=isolated_settings)
     notebook = nbformat.read(NOTEBOOK, as_version=4)
     NotebookClient(
         notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": tmp_path}}

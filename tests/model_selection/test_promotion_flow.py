@@ -3,7 +3,7 @@
 import pytest
 
 from model_selection.promotion import Outcome
-from model_selection.train import train
+from orchestration.pipeline import train_models
 from paris_housing.registry import CHALLENGER, CHAMPION, alias_version, mlflow_client
 from paris_housing.settings import QualityGate
 from tests.model_selection.conftest import make_settings
@@ -26,12 +26,12 @@ def aliases(settings) -> dict[str, str | None]:
 
 
 def test_successive_selections_move_the_aliases_as_the_rule_says(settings):
-    first = train(candidates=["linear"], settings=settings).registration
+    first = train_models(candidates=["linear"], settings=settings).registration
     assert (first.version, first.decision.outcome) == ("1", Outcome.PROMOTED)
     assert aliases(settings) == {CHAMPION: "1", CHALLENGER: None}
 
     # the same data again: the same metrics, an equal model is promoted and says so
-    again = train(candidates=["linear"], settings=settings).registration
+    again = train_models(candidates=["linear"], settings=settings).registration
     assert again.holdout == first.holdout
     assert again.decision.outcome is Outcome.PROMOTED
     assert again.champion_before is not None and again.champion_before.version == "1"
@@ -42,7 +42,7 @@ def test_successive_selections_move_the_aliases_as_the_rule_says(settings):
     assert aliases(settings) == {CHAMPION: "2", CHALLENGER: None}
 
     # a worse model passes the gate but stays challenger
-    ridge = train(candidates=["ridge"], settings=settings).registration
+    ridge = train_models(candidates=["ridge"], settings=settings).registration
     assert ridge.decision.outcome is Outcome.CHALLENGER
     assert ridge.holdout.rmse > first.holdout.rmse
     assert "v2 stays champion" in ridge.decision.reason
@@ -52,7 +52,7 @@ def test_successive_selections_move_the_aliases_as_the_rule_says(settings):
     strict = settings.model_copy(
         update={"quality_gates": {"kaggle": QualityGate(max_rmse=1_000, min_r2=0.9)}}
     )
-    rejected = train(candidates=["linear"], settings=strict).registration
+    rejected = train_models(candidates=["linear"], settings=strict).registration
     assert rejected.decision.outcome is Outcome.REJECTED
     assert rejected.decision.reason == (
         f"failed the quality gate: holdout RMSE {first.holdout.rmse:,.1f} is above the "
@@ -63,7 +63,7 @@ def test_successive_selections_move_the_aliases_as_the_rule_says(settings):
     assert tags["decision"] == rejected.decision.tag
 
     # a new champion clears the stale challenger
-    promoted = train(candidates=["linear"], settings=settings).registration
+    promoted = train_models(candidates=["linear"], settings=settings).registration
     assert promoted.decision.outcome is Outcome.PROMOTED
     assert aliases(settings) == {CHAMPION: promoted.version, CHALLENGER: None}
 

@@ -5,14 +5,15 @@ import json
 import pandas as pd
 import pytest
 
-from data_ingestion.ingest import ingest, version_id
+from data_ingestion.ingest import version_id
 from data_ingestion.sources import SourceError, fetch_source
+from orchestration.pipeline import ingest_dataset
 from paris_housing.catalog import read_manifest, read_periods
 from paris_housing.storage import LocalBucket
 
 
 def test_shipped_dataset_lands_as_four_ordered_periods(spec, isolated_settings):
-    result = ingest(source="shipped")
+    result = ingest_dataset(source="shipped")
     manifest, periods = read_periods(LocalBucket(isolated_settings.bucket), spec)
     assert result.changed and manifest == result.manifest
     assert [len(p) for p in periods] == [p.rows for p in manifest.periods]
@@ -26,12 +27,12 @@ def test_shipped_dataset_lands_as_four_ordered_periods(spec, isolated_settings):
 
 
 def test_reingesting_the_same_input_writes_nothing(isolated_settings):
-    first = ingest(source="shipped")
+    first = ingest_dataset(source="shipped")
     bucket = LocalBucket(isolated_settings.bucket)
     before = {
         p: (p.stat().st_mtime_ns, p.read_bytes()) for p in bucket.root.rglob("*") if p.is_file()
     }
-    second = ingest(source="shipped")
+    second = ingest_dataset(source="shipped")
     after = {
         p: (p.stat().st_mtime_ns, p.read_bytes()) for p in bucket.root.rglob("*") if p.is_file()
     }
@@ -42,8 +43,8 @@ def test_reingesting_the_same_input_writes_nothing(isolated_settings):
 def test_a_new_input_becomes_the_latest_version_and_the_old_one_stays(
     spec, isolated_settings, write_csv, shipped_text
 ):
-    first = ingest(source="shipped")
-    second = ingest(source=str(write_csv(shipped_text.head(400))))
+    first = ingest_dataset(source="shipped")
+    second = ingest_dataset(source=str(write_csv(shipped_text.head(400))))
     bucket = LocalBucket(isolated_settings.bucket)
     assert read_manifest(bucket, spec).version == second.manifest.version != first.manifest.version
     assert read_manifest(bucket, spec, first.manifest.version).rows == 10_000
@@ -58,7 +59,7 @@ def test_corrupted_rows_are_quarantined_with_reasons_and_the_rest_ingested(
     frame.loc[10, "squareMeters"] = "-1"
     frame.loc[20, "hasPool"] = "yes"
     frame.loc[30, "price"] = ""
-    result = ingest(source=str(write_csv(frame)))
+    result = ingest_dataset(source=str(write_csv(frame)))
     m = result.manifest
     assert (m.rows, m.quarantine.rows) == (997, 3)
     assert result.ignored_columns == ["id"]
@@ -78,7 +79,7 @@ def test_corrupted_rows_are_quarantined_with_reasons_and_the_rest_ingested(
 
 
 def test_manifest_is_written_after_the_data_and_lists_every_object(spec, isolated_settings):
-    result = ingest(source="shipped")
+    result = ingest_dataset(source="shipped")
     bucket = LocalBucket(isolated_settings.bucket)
     raw = json.loads(bucket.get(f"datasets/kaggle/{result.manifest.version}/manifest.json"))
     assert raw["schema_version"] == spec.schema_version
@@ -88,11 +89,11 @@ def test_manifest_is_written_after_the_data_and_lists_every_object(spec, isolate
 
 
 def test_a_damaged_version_is_rewritten(isolated_settings):
-    result = ingest(source="shipped")
+    result = ingest_dataset(source="shipped")
     bucket = LocalBucket(isolated_settings.bucket)
     key = result.manifest.periods[1].key
     (bucket.root / key).unlink()
-    again = ingest(source="shipped")
+    again = ingest_dataset(source="shipped")
     assert again.changed and bucket.recorded_sha256(key) == result.manifest.periods[1].sha256
 
 
