@@ -10,8 +10,11 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import AliasChoices, BaseModel, Field, SecretStr
+from pydantic import AliasChoices, BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# The project's own folder (where data/ is), found from this file, not from the working directory
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 class QualityGate(BaseModel):
@@ -47,15 +50,20 @@ class Settings(BaseSettings):
     )
 
     local_dir: Path = Field(
-        Path(".local"), description="Folder of the embedded defaults (bucket, MLflow database)."
+        Path(".local"),
+        description="Folder of the embedded defaults: the bucket, the MLflow database and its "
+        "artifacts follow it unless they are set themselves.",
     )
     bucket: str = Field(
         ".local/bucket",
-        description="Where datasets live: a folder path, or s3://bucket/prefix for S3.",
+        description="Where datasets live: a folder path, or s3://bucket/prefix for S3 "
+        "[default: LOCAL_DIR/bucket].",
     )
     dataset: str = Field("kaggle", description="Name of the dataset spec to work on.")
     shipped_data_dir: Path = Field(
-        Path("data/raw"), description="Folder of the datasets shipped with the project."
+        PROJECT_ROOT / "data" / "raw",
+        description="Folder of the datasets shipped with the project (found from the project, "
+        "whatever the working directory).",
     )
 
     aws_endpoint_url_s3: str | None = Field(
@@ -78,11 +86,13 @@ class Settings(BaseSettings):
     mlflow_tracking_uri: str = Field(
         "sqlite:///.local/mlflow.db",
         validation_alias="MLFLOW_TRACKING_URI",
-        description="MLflow tracking + registry: the embedded SQLite file or http://server.",
+        description="MLflow tracking + registry: the embedded SQLite file or http://server "
+        "[default: sqlite:///LOCAL_DIR/mlflow.db].",
     )
     mlflow_artifacts_dir: Path = Field(
         Path(".local/mlartifacts"),
-        description="Where runs store artifacts with the embedded SQLite tracking store.",
+        description="Where runs store artifacts with the embedded SQLite tracking store "
+        "[default: LOCAL_DIR/mlartifacts].",
     )
     model_alias: str = Field("champion", description="Registry alias that the service serves.")
     quality_gates: dict[str, QualityGate] = Field(
@@ -181,6 +191,19 @@ class Settings(BaseSettings):
     mongodb_embedded_port: int = Field(
         27017, ge=1, le=65535, description="Port of the embedded MongoDB-wire server."
     )
+
+    @model_validator(mode="after")
+    def _follow_local_dir(self) -> Settings:
+        """The embedded defaults live under ``local_dir`` unless each was set on its own."""
+        derived = {
+            "bucket": str(self.local_dir / "bucket"),
+            "mlflow_tracking_uri": f"sqlite:///{self.local_dir / 'mlflow.db'}",
+            "mlflow_artifacts_dir": self.local_dir / "mlartifacts",
+        }
+        for name, value in derived.items():
+            if name not in self.model_fields_set:
+                self.__dict__[name] = value  # still a default: model_fields_set stays as it was
+        return self
 
     def local_path(self, *parts: str) -> Path:
         """A path under the folder of the embedded defaults."""

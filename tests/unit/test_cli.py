@@ -74,3 +74,33 @@ def test_help_is_instant_and_imports_no_heavy_library():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]", done.stdout
     assert time.perf_counter() - start < 10
+
+
+@pytest.mark.slow
+def test_the_commands_work_from_another_directory(tmp_path):
+    """The installed command, started elsewhere, finds the shipped data from the project."""
+    import os
+
+    from tests.servers import VENV_BIN
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("PARIS_HOUSING_") and k != "MLFLOW_TRACKING_URI"
+    }
+    for command in (["ingest", "--source", "shipped"], ["train", "--candidates", "linear"]):
+        done = subprocess.run(
+            [str(VENV_BIN / "paris-housing"), *command],
+            cwd=elsewhere,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+    assert (elsewhere / ".local" / "bucket" / "datasets" / "kaggle" / "LATEST").is_file()
+    assert (elsewhere / ".local" / "mlflow.db").is_file()
+    assert "promoted" in done.stdout
