@@ -80,11 +80,12 @@ test: setup system-deps ## Run every test (unit, data, integration against real 
 test-fast: setup ## Run the tests that need no server (skips -m integration)
 	$(BIN)/pytest -m "not integration" $(PYTEST_ARGS)
 
-quality_checks: setup ## isort --check, black --check, pylint: all must be clean
+quality_checks: setup ## isort --check, black --check, pylint, the import contracts: all must be clean
 	$(BIN)/isort --check-only --diff $(SOURCES)
 	$(BIN)/black --check $(SOURCES)
 	$(BIN)/pylint $(PACKAGES) benchmarks
 	$(BIN)/pylint $(TEST_PYLINT) tests
+	$(BIN)/lint-imports --no-cache
 
 format: setup ## Apply isort and black
 	$(BIN)/isort $(SOURCES)
