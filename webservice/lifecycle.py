@@ -32,7 +32,7 @@ class ModelSource(Protocol):
         """The version the alias points to, None without one; raises when unreachable."""
 
     def load(self, version: str) -> ServedModel:
-        """The version, loaded and compiled; raises when it cannot be."""
+        """The version, loaded and ready to answer; raises when it cannot be."""
 
 
 class Events(Protocol):
@@ -124,7 +124,7 @@ class ModelManager:  # pylint: disable=too-many-instance-attributes
         old, self.model = self.model, new  # the swap: one assignment
         self._failed = None
         self.reason = ""
-        log.warning(
+        log.info(
             "serving %s version %s (%s predictor, loaded in %.1f s)",
             new.name,
             new.version,

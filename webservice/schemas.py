@@ -136,9 +136,20 @@ class ModelDescription(BaseModel):
     dataset_version: str | None
     metrics: dict[str, float] = Field(description="Holdout metrics recorded by model selection.")
     tags: dict[str, str]
-    predictor: str = Field(description="How it is evaluated: linear, xgboost-trees, pipeline ...")
-    predictor_max_relative_error: float = Field(
-        description="Largest relative difference from the logged pipeline on the check rows."
+    predictor: str = Field(
+        description="How it is evaluated: onnx (its ONNX model in ONNX Runtime) or pipeline "
+        "(the fitted pipeline itself, when the version has no usable ONNX model)."
+    )
+    predictor_max_relative_error: float | None = Field(
+        description="The ONNX model's largest relative difference from the pipeline, as "
+        "registration's check measured it (null when the pipeline serves)."
+    )
+    predictor_fallback_reason: str | None = Field(
+        None,
+        description="Why the pipeline serves rather than an ONNX model (null when ONNX serves).",
+    )
+    onnx_check: str | None = Field(
+        None, description="The ONNX check recorded at registration ('passed: ...', 'failed: ...')."
     )
     loaded_at: str
     load_seconds: float
