@@ -29,6 +29,12 @@ BucketOption = Annotated[
         show_default=False,
     ),
 ]
+VerboseOption = Annotated[
+    bool,
+    typer.Option(
+        "--verbose", "-v", help="Also show every Prefect task run's state (the UI always does)."
+    ),
+]
 DatasetOption = Annotated[
     str | None,
     typer.Option(
@@ -171,11 +177,14 @@ def pipeline(
     candidates: Annotated[
         str | None, typer.Option(help="Comma-separated candidates to try [default: all].")
     ] = None,
+    verbose: VerboseOption = False,
 ) -> None:
     """Run the training flow (ingest, validate, train, evaluate, promote) with Prefect."""
     from orchestration.commands.pipeline import run_pipeline
 
-    run_pipeline(source=source, dataset=dataset, bucket=bucket, candidates=candidates)
+    run_pipeline(
+        source=source, dataset=dataset, bucket=bucket, candidates=candidates, verbose=verbose
+    )
 
 
 @app.command()
@@ -187,11 +196,12 @@ def score(
         str | None, typer.Option(help="Score this parquet object of the bucket instead.")
     ] = None,
     dataset: DatasetOption = None,
+    verbose: VerboseOption = False,
 ) -> None:
     """Score a period (or a parquet object) with the champion; write predictions to the bucket."""
     from orchestration.commands.pipeline import run_score
 
-    run_score(period=period, key=key, dataset=dataset)
+    run_score(period=period, key=key, dataset=dataset, verbose=verbose)
 
 
 @app.command()

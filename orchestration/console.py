@@ -24,6 +24,22 @@ def setup_logging(level: int = logging.WARNING) -> None:
     )
 
 
+class TaskChatter(logging.Filter):
+    """Drops the INFO lines of Prefect's task runs ("Finished in state Completed()", one per
+    task) from the terminal: the flow's own summaries stay, and the Prefect UI keeps every task
+    run's logs and states."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.WARNING or not record.name.startswith("prefect.task_runs")
+
+
+def quiet_task_runs() -> None:
+    """Keep Prefect's per-task chatter off the terminal (``--verbose`` skips this)."""
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(f, TaskChatter) for f in handler.filters):
+            handler.addFilter(TaskChatter())
+
+
 def fail(message: str, code: int = 1) -> typer.Exit:
     """Print ``message`` as the reason for stopping; return the Exit to raise."""
     err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)

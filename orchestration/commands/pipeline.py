@@ -10,7 +10,7 @@ import os
 
 from rich.markdown import Markdown
 
-from orchestration.console import console, fail
+from orchestration.console import console, fail, quiet_task_runs
 
 # the stages' own errors that a user can act on; anything else is a bug and keeps its traceback
 USER_ERRORS = (
@@ -31,11 +31,24 @@ def _where() -> str:
     return f"the Prefect server at {url}" if url else "Prefect's ephemeral API"
 
 
+def _chatter(verbose: bool) -> None:
+    """Without ``verbose``, the terminal shows the flow's summaries, not every task's state."""
+    if not verbose:
+        quiet_task_runs()
+        os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "WARNING")  # read when mlflow is imported
+
+
 def run_pipeline(
-    source: str, dataset: str | None, bucket: str | None, candidates: str | None
+    source: str,
+    dataset: str | None,
+    bucket: str | None,
+    candidates: str | None,
+    verbose: bool = False,
 ) -> None:
     """Run the training flow; print the candidates and the decision; exit 1 if it failed."""
     from orchestration.flows.training import training_flow
+
+    _chatter(verbose)
 
     names = [n.strip() for n in candidates.split(",") if n.strip()] if candidates else None
     console.print(f"Running the training flow on {_where()}…")
@@ -49,9 +62,13 @@ def run_pipeline(
         raise fail(f"{outcome.chosen} failed the quality gate: {outcome.decision}")
 
 
-def run_score(period: int | None, key: str | None, dataset: str | None) -> None:
+def run_score(
+    period: int | None, key: str | None, dataset: str | None, verbose: bool = False
+) -> None:
     """Run the batch-scoring flow and say where the predictions are."""
     from orchestration.flows.scoring import scoring_flow
+
+    _chatter(verbose)
 
     console.print(f"Running the scoring flow on {_where()}…")
     try:
