@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
-from paris_housing.datasets import DatasetSpec
 from paris_housing.settings import Settings, get_settings
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -44,11 +43,6 @@ def mlflow_client(settings: Settings | None = None) -> MlflowClient:
 
     uri = configure_mlflow(settings)
     return MlflowClient(tracking_uri=uri, registry_uri=uri)
-
-
-def model_uri(spec: DatasetSpec, alias: str = CHAMPION) -> str:
-    """``models:/paris-housing-<dataset>@<alias>``."""
-    return f"models:/{spec.registered_model_name}@{alias}"
 
 
 def alias_version(client: MlflowClient, name: str, alias: str) -> ModelVersion | None:
