@@ -2,7 +2,10 @@
 
 Every version carries its numbers and the decision as tags (``dataset``, ``dataset_version``,
 ``candidate``, ``holdout_rmse`` ...; ``decision`` = 'promoted: ...', 'challenger: ...' or
-'rejected: ...'); only the aliases ``champion`` and ``challenger`` are used, never stages.
+'rejected: ...') and the check of its ONNX twin (``onnx_check``, ``onnx_max_relative_error``,
+and ``onnx_artifact`` when the twin may be served). Only aliases are used, never stages: the
+champion's is the ``model_alias`` setting (``champion`` unless set), the one the service serves,
+and ``challenger``.
 """
 
 from __future__ import annotations
@@ -14,13 +17,19 @@ from model_selection.behaviour import never_lower_violations
 from model_selection.data import TrainingData
 from model_selection.evaluation import CandidateResult
 from model_selection.metrics import Metrics, regression_metrics
+from model_selection.onnx_export import OnnxCheck, element_types, export_onnx
 from model_selection.promotion import ChampionScore, Decision, Outcome, decide
-from model_selection.tracking import LoggedCandidate
-from paris_housing.registry import CHALLENGER, CHAMPION, alias_version, mlflow_client
+from model_selection.tracking import LoggedCandidate, log_onnx
+from paris_housing.registry import CHALLENGER, alias_version, mlflow_client
 from paris_housing.settings import QualityGate, Settings, get_settings
 
 if TYPE_CHECKING:  # pragma: no cover
     from mlflow import MlflowClient
+
+# The tags the prediction service reads to serve the ONNX twin (or to say why it does not)
+ONNX_CHECK_TAG = "onnx_check"  # 'passed: …', 'failed: …' or 'unavailable: …'
+ONNX_ERROR_TAG = "onnx_max_relative_error"  # repr of the float; absent when unavailable
+ONNX_ARTIFACT_TAG = "onnx_artifact"  # runs:/<run_id>/onnx/model.onnx; only when it passed
 
 
 @dataclass(frozen=True)
@@ -35,6 +44,7 @@ class Registration:
     violations: tuple[str, ...]
     champion_before: ChampionScore | None
     decision: Decision
+    onnx: OnnxCheck
 
 
 def quality_gate(settings: Settings, dataset: str) -> QualityGate:
@@ -49,11 +59,24 @@ def quality_gate(settings: Settings, dataset: str) -> QualityGate:
         ) from None
 
 
-def champion_score(client: MlflowClient, name: str, data: TrainingData) -> ChampionScore | None:
-    """The current champion scored on this data's holdout period (None without a champion)."""
+def champion_alias(settings: Settings) -> str:
+    """The alias promotion moves and the service serves: the ``model_alias`` setting."""
+    alias = settings.model_alias
+    if alias == CHALLENGER:
+        raise ValueError(
+            f"PARIS_HOUSING_MODEL_ALIAS is {alias!r}, the alias of the models that lost to the "
+            "champion: name the champion's alias anything else (default 'champion')"
+        )
+    return alias
+
+
+def champion_score(
+    client: MlflowClient, name: str, data: TrainingData, alias: str
+) -> ChampionScore | None:
+    """The model ``alias`` points to, scored on this data's holdout period (None without)."""
     import mlflow
 
-    version = alias_version(client, name, CHAMPION)
+    version = alias_version(client, name, alias)
     if version is None:
         return None
     model = mlflow.sklearn.load_model(f"models:/{name}/{version.version}")
@@ -78,11 +101,23 @@ def version_tags(
     }
 
 
-def apply_decision(client: MlflowClient, name: str, version: str, decision: Decision) -> None:
-    """Promoted: ``champion`` -> version, and the old ``challenger`` (which lost to an older
-    champion) is cleared. Challenger: ``challenger`` -> version. Rejected: no alias."""
+def onnx_tags(check: OnnxCheck, artifact_uri: str | None) -> dict[str, str]:
+    """The tags of the ONNX check; the artifact only when the twin passed (and may be served)."""
+    tags = {ONNX_CHECK_TAG: check.sentence}
+    if check.max_relative_error is not None:
+        tags[ONNX_ERROR_TAG] = repr(check.max_relative_error)
+    if check.passed and artifact_uri is not None:
+        tags[ONNX_ARTIFACT_TAG] = artifact_uri
+    return tags
+
+
+def apply_decision(
+    client: MlflowClient, name: str, version: str, decision: Decision, champion: str
+) -> None:
+    """Promoted: the ``champion`` alias -> version, and the old ``challenger`` (which lost to an
+    older champion) is cleared. Challenger: ``challenger`` -> version. Rejected: no alias."""
     if decision.outcome is Outcome.PROMOTED:
-        client.set_registered_model_alias(name, CHAMPION, version)
+        client.set_registered_model_alias(name, champion, version)
         if alias_version(client, name, CHALLENGER) is not None:
             client.delete_registered_model_alias(name, CHALLENGER)
     elif decision.outcome is Outcome.CHALLENGER:
@@ -106,28 +141,39 @@ def register_and_promote(
     data: TrainingData,
     settings: Settings | None = None,
 ) -> Registration:
-    """Gate the chosen model, compare it with the champion on the same holdout, register it
-    with its numbers and decision, and move the aliases."""
+    """Gate the chosen model, compare it with the champion on the same holdout, convert it to
+    ONNX and check the twin, register it with its numbers, decision and ONNX check, and move
+    the aliases.
+
+    The ONNX twin is logged in the candidate's own run only when its check passed; converting
+    costs up to ~3 s (a forest), so only the chosen model is converted, here.
+    """
     settings = settings or get_settings()
+    alias = champion_alias(settings)
     client = mlflow_client(settings)
     spec = data.spec
     name = spec.registered_model_name
     gate = quality_gate(settings, data.dataset)
-    violations = never_lower_violations(
-        chosen.model.predict, data.features(data.holdout), spec, gate.never_lower_with
-    )
-    champion = champion_score(client, name, data)
+    holdout = data.features(data.holdout)
+    violations = never_lower_violations(chosen.model.predict, holdout, spec, gate.never_lower_with)
+    champion = champion_score(client, name, data, alias)
     decision = decide(chosen.holdout, gate, violations, champion)
+    onnx = export_onnx(chosen.model, spec, holdout, element_types(chosen.family))
+    artifact = (
+        log_onnx(logged.run_id, onnx.model, settings)
+        if onnx.check.passed and onnx.model is not None
+        else None
+    )
     ensure_registered_model(client, name, spec.title)
     version = client.create_model_version(
         name,
         source=logged.model_uri,
         run_id=logged.run_id,
         model_id=logged.model_id,
-        tags=version_tags(chosen, data, logged, decision),
+        tags={**version_tags(chosen, data, logged, decision), **onnx_tags(onnx.check, artifact)},
         description=f"{chosen.name} ({chosen.description}): {decision.tag}",
     )
-    apply_decision(client, name, version.version, decision)
+    apply_decision(client, name, version.version, decision, alias)
     return Registration(
         model_name=name,
         version=str(version.version),
@@ -137,4 +183,5 @@ def register_and_promote(
         violations=tuple(violations),
         champion_before=champion,
         decision=decision,
+        onnx=onnx.check,
     )

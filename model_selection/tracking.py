@@ -8,12 +8,14 @@ The embedded default (``sqlite:///.local/mlflow.db``) keeps artifacts under the
 from __future__ import annotations
 
 import logging
+import tempfile
 import urllib.error
 import urllib.request
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from model_selection.candidates import CANDIDATES, ESTIMATOR
@@ -27,6 +29,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from mlflow import MlflowClient
 
 MODEL_ARTIFACT = "model"
+# The ONNX twin of the chosen model, in its candidate's run: runs:/<run_id>/onnx/model.onnx
+ONNX_ARTIFACT_DIR = "onnx"
+ONNX_FILE = "model.onnx"
 # cloudpickle, not MLflow's default skops: skops costs ~1.5 s to import and ~0.5 s per saved
 # model (its type scan walks sys.modules), and under MLflow it is no safer: loading either is
 # gated by MLFLOW_ALLOW_PICKLE_DESERIALIZATION, and skops' trusted types are read from the model.
@@ -251,6 +256,20 @@ def log_candidate(
         )
         mlflow.log_text(importances.to_csv(index=False), "feature_importances.csv")
     return LoggedCandidate(result.name, run.info.run_id, info.model_id, info.model_uri)
+
+
+def log_onnx(run_id: str, model: bytes, settings: Settings | None = None) -> str:
+    """Log a serialized ONNX model in run ``run_id`` as ``onnx/model.onnx``; return its URI.
+
+    The run is the candidate's own (already finished): the ONNX twin lives beside the pipeline
+    it was made from, and the URI (``runs:/<run_id>/onnx/model.onnx``) downloads it.
+    """
+    client = mlflow_client(settings or get_settings())
+    with tempfile.TemporaryDirectory(prefix="onnx-") as folder:
+        path = Path(folder) / ONNX_FILE
+        path.write_bytes(model)
+        client.log_artifact(run_id, str(path), artifact_path=ONNX_ARTIFACT_DIR)
+    return f"runs:/{run_id}/{ONNX_ARTIFACT_DIR}/{ONNX_FILE}"
 
 
 def finish_selection(

@@ -33,12 +33,13 @@ def evaluated(small) -> dict[str, CandidateResult]:
     return {name: evaluate_candidate(name, small) for name in CANDIDATES}
 
 
-def test_the_issue_asks_for_these_four_candidates():
+def test_the_issues_ask_for_these_five_candidates():
     assert {c.name: c.family for c in get_candidates()} == {
         "linear": "linear",
         "ridge": "linear",
         "random_forest": "tree",
         "xgboost": "tree",
+        "lightgbm": "tree",
     }
 
 
@@ -76,6 +77,9 @@ def test_requirements_are_pinned_to_the_installed_versions():
     assert f"cloudpickle=={version('cloudpickle')}" in linear
     assert not any(r.startswith("xgboost") for r in linear)
     assert f"xgboost-cpu=={version('xgboost-cpu')}" in CANDIDATES["xgboost"].pip_requirements()
+    lightgbm = CANDIDATES["lightgbm"].pip_requirements()
+    assert f"lightgbm=={version('lightgbm')}" in lightgbm
+    assert not any(r.startswith("xgboost") for r in lightgbm)
 
 
 def test_linear_importances_are_coefficients_on_standardised_features(evaluated, spec):
@@ -93,6 +97,15 @@ def test_tree_importances_sum_to_one(evaluated, spec, name):
     importances = feature_importances(evaluated[name].model, spec.feature_names)
     assert importances.loc[0, "feature"] == "squareMeters"
     assert importances["importance"].sum() == pytest.approx(1.0)
+
+
+def test_lightgbm_importances_are_gains_led_by_surface(evaluated, spec):
+    importances = feature_importances(evaluated["lightgbm"].model, spec.feature_names)
+    assert importances.loc[0, "feature"] == "squareMeters"
+    assert importances.loc[0, "share"] > 0.99  # the price is 100 EUR a m² plus small terms
+    assert importances["share"].sum() == pytest.approx(1.0)
+    # total gains (squared EUR removed), not LightGBM's default count of splits
+    assert importances["importance"].sum() > 1e12
 
 
 def test_selection_takes_the_lowest_cv_rmse_not_the_holdout(evaluated):

@@ -19,13 +19,13 @@ def client(trained):
 def test_selection_finds_the_linear_model_the_data_is_made_of(trained):
     result = trained.result
     scores = {r.name: r for r in result.candidates}
-    assert set(scores) == {"linear", "ridge", "random_forest", "xgboost"}
+    assert set(scores) == {"linear", "ridge", "random_forest", "xgboost", "lightgbm"}
     assert result.chosen == "linear"
     linear = scores["linear"].holdout
     assert 1_800 < linear.rmse < 2_100
     assert linear.r2 > 0.99999
     assert linear.mape < 0.002
-    for tree in ("random_forest", "xgboost"):
+    for tree in ("random_forest", "xgboost", "lightgbm"):
         assert scores[tree].holdout.rmse > 1.5 * linear.rmse
         assert scores[tree].cv_rmse > scores["linear"].cv_rmse
     assert scores["ridge"].holdout.rmse > linear.rmse
@@ -57,6 +57,12 @@ def test_version_carries_the_contract_tags(trained, client):
     assert tags["decision"] == result.registration.decision.tag
     assert tags["decision"].startswith("promoted: passed the quality gate")
     assert version.run_id == result.logged["linear"].run_id
+    onnx = result.registration.onnx
+    assert tags["onnx_check"] == onnx.sentence
+    assert tags["onnx_check"].startswith("passed: max relative error ")
+    assert tags["onnx_check"].endswith("with float64 input (limit 1e-05)")
+    assert float(tags["onnx_max_relative_error"]) == onnx.max_relative_error < 1e-10
+    assert tags["onnx_artifact"] == f"runs:/{version.run_id}/onnx/model.onnx"
 
 
 def test_one_parent_run_with_a_child_per_candidate(trained, client):
@@ -97,7 +103,7 @@ def test_artifacts_land_under_the_configured_folder_not_mlruns(trained, client):
     folder = trained.settings.mlflow_artifacts_dir.resolve()
     assert experiment.artifact_location == folder.as_uri()
     assert list(folder.rglob("residuals.png"))
-    assert len(list(folder.rglob("MLmodel"))) == 4
+    assert len(list(folder.rglob("MLmodel"))) == 5
     assert not Path("mlruns").exists()
 
 
