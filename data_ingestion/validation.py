@@ -1,8 +1,10 @@
 """Row validation against a dataset spec: pure functions from raw text to accepted + quarantined.
 
 Every value is read as text first, so nothing is lost to a parser's guess; each row that fails
-gets one reason per failed check (``column: value -> what is allowed``) and goes to quarantine
-with its original text; every other row is kept, typed by the spec.
+gets one reason per failed check and goes to quarantine with its original text; every other row
+is kept, typed by the spec. The checks and their sentences are the spec's rules
+(:mod:`paris_housing.datasets.rules`), the ones the API and the web form apply:
+``column: value must be what is allowed``.
 """
 
 from __future__ import annotations
@@ -11,15 +13,24 @@ import io
 from collections import Counter
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
-import pandera.pandas as pa
 
 from paris_housing.datasets import DatasetSpec
-from paris_housing.schema import MISSING, parsed_schema
+from paris_housing.datasets.arrays import RowChecker
+from paris_housing.datasets.rules import (
+    MAX_NUMBER_CHARS,
+    InvalidValue,
+    Violation,
+    check_kind,
+    message,
+    read_text,
+)
 
 ROW_COLUMN = "source_row"
 REASONS_COLUMN = "reasons"
 REASON_SEPARATOR = "; "
+DUPLICATE = "row: duplicate of an earlier row"
 
 
 class InputError(ValueError):
@@ -28,29 +39,13 @@ class InputError(ValueError):
 
 @dataclass
 class Validated:
-    """The outcome of validating a raw frame."""
+    """The outcome of validating a raw frame; ``reason_counts`` counts each kind of failed check
+    ('column: check', e.g. 'floors: must be a whole number from 1 to 100')."""
 
     accepted: pd.DataFrame
     quarantined: pd.DataFrame
     ignored_columns: list[str] = field(default_factory=list)
-
-    @property
-    def reason_counts(self) -> Counter[str]:
-        """How many times each kind of check failed: 'column: check'."""
-        counts: Counter[str] = Counter()
-        for reasons in self.quarantined[REASONS_COLUMN]:
-            for reason in reasons.split(REASON_SEPARATOR):
-                column, _, rest = reason.partition(": ")
-                counts[f"{column}: {_check_kind(rest)}"] += 1
-        return counts
-
-
-def _check_kind(reason_text: str) -> str:
-    """'12 must be a whole number from 1 to 10' -> 'must be a whole number from 1 to 10'."""
-    for marker in ("is not a number", "is missing", "must be", "duplicate"):
-        if marker in reason_text:
-            return reason_text[reason_text.index(marker) :]
-    return reason_text
+    reason_counts: Counter[str] = field(default_factory=Counter)
 
 
 def read_csv_text(data: bytes, source: str) -> pd.DataFrame:
@@ -104,60 +99,64 @@ def validate(raw: pd.DataFrame, spec: DatasetSpec, source: str = "input") -> Val
     """Split ``raw`` (from :func:`read_csv_text`) into typed accepted rows and quarantined rows."""
     ignored = check_columns(raw, spec, source)
     text = raw[spec.column_names]
-    parsed = text.apply(pd.to_numeric, errors="coerce").astype(float)
-    not_numeric = text.notna() & parsed.isna()
-
+    values, violations = read_values(text, spec)
     reasons: Reasons = {}
-    _add_parse_reasons(reasons, text, not_numeric, spec)
-    _add_check_reasons(reasons, text, parsed, not_numeric, spec)
-    _add_duplicate_reasons(reasons, parsed)
+    counts: Counter[str] = Counter()
+    for row, found in sorted(violations.items()):
+        reasons[row] = list(dict.fromkeys(message(v) for v in found))
+        counts.update(f"{v.field}: {check_kind(v)}" for v in found)
+    parsed = pd.DataFrame(values, index=text.index, columns=spec.column_names)
+    for row, first in _duplicates(parsed, reasons):
+        reasons[row] = [f"row: duplicate of row {first}"]
+        counts[DUPLICATE] += 1
 
     bad = text.index.isin(list(reasons))
     quarantined = raw[bad].copy()
-    quarantined[REASONS_COLUMN] = [
-        REASON_SEPARATOR.join(dict.fromkeys(reasons[r])) for r in quarantined.index
-    ]
-    return Validated(parsed[~bad].astype(spec.dtypes()), quarantined, ignored)
+    quarantined[REASONS_COLUMN] = [REASON_SEPARATOR.join(reasons[r]) for r in quarantined.index]
+    return Validated(parsed[~bad].astype(spec.dtypes()), quarantined, ignored, counts)
 
 
-def _add_parse_reasons(
-    reasons: Reasons, text: pd.DataFrame, not_numeric: pd.DataFrame, spec: DatasetSpec
-) -> None:
-    for row, column in zip(*not_numeric.to_numpy().nonzero()):
-        name = spec.column_names[column]
-        reasons.setdefault(text.index[row], []).append(
-            f"{name}: {text.iat[row, column]!r} is not a number "
-            f"(must be {spec.column(name).allowed()})"
-        )
+def read_values(
+    text: pd.DataFrame, spec: DatasetSpec
+) -> tuple[np.ndarray, dict[int, list[Violation]]]:
+    """The values of ``text`` (the spec's columns, as strings) as float64, and the violations of
+    each bad row (by source row), in column order.
+
+    pandas parses every column at once; only the texts it cannot parse, parses to infinity, or
+    that are longer than a number may be, are read again one by one by the spec's own grammar
+    (:func:`~paris_housing.datasets.rules.read_text`), which decides. (pandas' parser accepts a
+    subset of that grammar: the tests hold the two to the same verdicts.)
+    """
+    values = text.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=np.float64)
+    present = text.notna().to_numpy()
+    lengths = text.apply(lambda col: col.fillna("").str.len()).to_numpy(dtype=np.int64)
+    doubtful = present & (~np.isfinite(values) | (lengths > MAX_NUMBER_CHARS))
+    reported = np.zeros_like(present)
+    found: dict[int, list[tuple[int, Violation]]] = {}
+    for index, col in np.argwhere(doubtful):
+        try:
+            values[index, col] = read_text(spec.columns[col], text.iat[index, col])
+        except InvalidValue as invalid:
+            reported[index, col] = True
+            found.setdefault(int(text.index[index]), []).append((int(col), invalid.violation))
+    for index, col, fault in RowChecker(spec, spec.columns).bad_cells(values):
+        if reported[index, col]:
+            continue
+        column, cell = spec.columns[col], text.iat[index, col]
+        cell = None if pd.isna(cell) else str(cell)
+        violation = Violation(fault, column.name, cell, cell or "", column.allowed())
+        found.setdefault(int(text.index[index]), []).append((col, violation))
+    return values, {
+        row: [v for _, v in sorted(items, key=lambda item: item[0])] for row, items in found.items()
+    }
 
 
-def _add_check_reasons(
-    reasons: Reasons,
-    text: pd.DataFrame,
-    parsed: pd.DataFrame,
-    not_numeric: pd.DataFrame,
-    spec: DatasetSpec,
-) -> None:
-    """One reason per check of the spec's pandera schema that a value fails."""
-    try:
-        parsed_schema(spec).validate(parsed, lazy=True)
-    except pa.errors.SchemaErrors as exc:
-        cases = exc.failure_cases.dropna(subset=["index"])
-        for case in cases.itertuples(index=False):
-            row, name = int(case.index), str(case.column)
-            if not_numeric.at[row, name]:
-                continue  # already reported as not a number
-            if case.check == "not_nullable":
-                reasons.setdefault(row, []).append(f"{name}: {MISSING}")
-            else:
-                reasons.setdefault(row, []).append(f"{name}: {text.at[row, name]} {case.check}")
-
-
-def _add_duplicate_reasons(reasons: Reasons, parsed: pd.DataFrame) -> None:
-    """Exact repeats of an otherwise valid row, naming the row they repeat."""
+def _duplicates(parsed: pd.DataFrame, reasons: Reasons) -> list[tuple[int, int]]:
+    """Exact repeats of an otherwise valid row, each with the first row it repeats."""
     clean = parsed[~parsed.index.isin(list(reasons))]
-    for row in clean.index[clean.duplicated(keep="first")]:
-        reasons[row] = [f"row: duplicate of row {_first_equal_row(clean, row)}"]
+    return [
+        (row, _first_equal_row(clean, row)) for row in clean.index[clean.duplicated(keep="first")]
+    ]
 
 
 def _first_equal_row(frame: pd.DataFrame, row: int) -> int:

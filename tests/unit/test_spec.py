@@ -5,7 +5,7 @@ import pandera.pandas as pa
 import pytest
 
 from paris_housing.datasets import SPECS, Column, Kind, get_spec
-from paris_housing.schema import parsed_schema, typed_schema
+from paris_housing.schema import typed_schema
 
 
 def test_kaggle_spec_names_the_seed_columns_in_order(spec):
@@ -81,8 +81,10 @@ def test_typed_schema_accepts_typed_rows_and_rejects_out_of_range(spec):
         typed_schema(spec).validate(frame)
 
 
-def test_parsed_schema_rejects_fractional_integers(spec):
-    row = {c.name: float(c.default if c.default is not None else 500_000) for c in spec.columns}
-    row["numberOfRooms"] = 2.5
-    with pytest.raises(pa.errors.SchemaError, match="whole number"):
-        parsed_schema(spec).validate(pd.DataFrame([row]))
+def test_typed_schema_says_what_the_rules_say(spec):
+    row = {c.name: c.python_type(c.default or c.minimum) for c in spec.columns}
+    frame = pd.DataFrame([row, {**row, "hasPool": 2}]).astype(spec.dtypes())
+    with pytest.raises(pa.errors.SchemaErrors) as caught:
+        typed_schema(spec).validate(frame, lazy=True)
+    [case] = caught.value.failure_cases.dropna(subset=["index"]).itertuples()
+    assert (case.column, case.index, case.check) == ("hasPool", 1, "must be 0 (no) or 1 (yes)")

@@ -2,8 +2,17 @@
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from data_ingestion.validation import REASONS_COLUMN, InputError, read_csv_text, validate
+from data_ingestion.validation import (
+    REASONS_COLUMN,
+    InputError,
+    read_csv_text,
+    read_values,
+    validate,
+)
+from paris_housing.datasets.rules import InvalidValue, read_text
 
 
 def _csv(frame: pd.DataFrame) -> bytes:
@@ -30,7 +39,14 @@ def test_shipped_rows_are_all_accepted_with_spec_dtypes(spec, sample):
         ("numberOfRooms", "2.5", "numberOfRooms: 2.5 must be a whole number from 1 to 100"),
         ("cityPartRange", "abc", "cityPartRange: 'abc' is not a number (must be a whole number"),
         ("made", "", "made: is missing"),
-        ("price", "inf", "price: inf must be a number from 1,000 to 20,000,000 EUR"),
+        ("price", "inf", "price: 'inf' is not a number (must be a number from 1,000 to 20,000,000"),
+        ("hasPool", "0.9999999999", "hasPool: 0.9999999999 must be 0 (no) or 1 (yes)"),
+        ("hasGuestRoom", "2.589e-42", "hasGuestRoom: 2.589e-42 must be a whole number from 0 to"),
+        ("floors", "１２", "floors: '１２' is not a number (must be a whole number from 1 to 100)"),
+        ("floors", "٣", "floors: '٣' is not a number (must be a whole number from 1 to 100)"),
+        ("cityCode", "75_523", "cityCode: '75_523' is not a number (must be a whole number"),
+        ("garage", "1e400", "garage: 1e400 must be a whole number from 0 to 1,000 m²"),
+        ("garage", "1" * 40, "garage: '" + "1" * 32 + "'… is too long (must be a whole number"),
     ],
 )
 def test_each_bad_value_gets_its_reason_and_nothing_valid_is_lost(
@@ -58,10 +74,48 @@ def test_one_reason_per_failed_check_of_a_row(spec, sample):
 
 
 def test_duplicate_rows_are_quarantined_naming_the_first(spec, sample):
-    doubled = pd.concat([sample, sample.iloc[[4]]], ignore_index=True)
+    doubled = pd.concat([sample, sample.iloc[[4]], sample.iloc[[9]]], ignore_index=True)
     result = validate(read_csv_text(_csv(doubled), "x.csv"), spec)
     assert len(result.accepted) == 50
-    assert result.quarantined[REASONS_COLUMN].tolist() == ["row: duplicate of row 6"]
+    assert result.quarantined[REASONS_COLUMN].tolist() == [
+        "row: duplicate of row 6",
+        "row: duplicate of row 11",
+    ]
+    assert result.reason_counts == {"row: duplicate of an earlier row": 2}
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "expected"),
+    [("hasPool", "1.0", 1), ("numPrevOwners", "0e843", 0), ("floors", "+1e1", 10)],
+)
+def test_numbers_in_any_ascii_notation_are_read(spec, sample, column, value, expected):
+    sample.loc[0, column] = value
+    result = validate(read_csv_text(_csv(sample), "x.csv"), spec)
+    assert result.quarantined.empty
+    assert result.accepted[column].iloc[0] == expected
+
+
+NUMBERISH = st.text(alphabet="0123456789+-.eE _xinfaINF١１", min_size=1, max_size=8)
+
+
+@settings(max_examples=300, deadline=None)
+@given(texts=st.lists(NUMBERISH, min_size=1, max_size=20))
+def test_the_frame_reader_gives_the_verdict_of_the_spec_s_grammar(spec, texts):
+    """pandas parses the columns at once; the result must be what the one rule says of each."""
+    column = spec.column("numPrevOwners")
+    frame = pd.DataFrame(
+        {c.name: [str(c.default or c.minimum)] * len(texts) for c in spec.columns}
+    ).astype(object)
+    frame[column.name] = [t.strip() or pd.NA for t in texts]
+    values, found = read_values(frame[spec.column_names], spec)
+    where = spec.column_names.index(column.name)
+    for row, text in enumerate(texts):
+        try:
+            expected = read_text(column, text)
+        except InvalidValue as invalid:
+            assert found[row] == [invalid.violation], text
+        else:
+            assert row not in found and values[row, where] == expected, text
 
 
 def test_extra_columns_are_reported_and_kept_in_quarantine_only(spec, sample):
