@@ -26,11 +26,13 @@ from webservice.served import OnnxRecord, ServedModel
 log = logging.getLogger(__name__)
 
 # An unreachable registry must not hold the watcher for minutes (mlflow's defaults: 7 retries,
-# 120 s timeout); the user's own values of these mlflow variables win.
-MLFLOW_HTTP_DEFAULTS = {
+# 120 s timeout), and a download needs no progress bar in the service's log; the user's own
+# values of these mlflow variables win.
+MLFLOW_DEFAULTS = {
     "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "2",
     "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "1",
     "MLFLOW_HTTP_REQUEST_TIMEOUT": "15",
+    "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR": "false",
 }
 
 
@@ -47,7 +49,7 @@ class RegistrySource:
     """The versions of one registered model and the alias that names the one to serve."""
 
     def __init__(self, settings: Settings, spec: DatasetSpec) -> None:
-        for name, value in MLFLOW_HTTP_DEFAULTS.items():
+        for name, value in MLFLOW_DEFAULTS.items():
             os.environ.setdefault(name, value)
         self.settings = settings
         self.spec = spec

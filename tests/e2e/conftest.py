@@ -1,7 +1,7 @@
 """The whole chain for the browser tests: MongoDB-wire server, prediction service, form, browser.
 
-The prediction service is the real one: ``paris-housing serve`` on a champion registered in a
-temporary MLflow registry by tests/webservice/registry_fixtures.py.
+The prediction service is the real one: ``paris-housing serve`` on the champion that model
+selection registered in a temporary MLflow registry (see benchmarks/champions.py).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import ROOT, SHIPPED_CSV
+from tests.conftest import ROOT
 from tests.flask_deployment.web_servers import start_mongo, start_web, web_env
 from tests.servers import VENV_BIN, Server, free_port
 
@@ -35,19 +35,15 @@ class PredictionService:
 def _start_real_service(workdir: Path) -> tuple[PredictionService, Server]:
     import pandas as pd
 
+    from benchmarks.champions import train_registry
     from paris_housing.datasets import KAGGLE
-    from paris_housing.settings import Settings
-    from tests.webservice import registry_fixtures as fixtures
 
-    data = fixtures.split(
-        KAGGLE, fixtures.shipped_frame(KAGGLE, Settings(shipped_data_dir=SHIPPED_CSV.parent))
-    )
-    pipeline = fixtures.linear_pipeline(data)
-    registry = fixtures.create_registry(workdir / "registry", KAGGLE)
-    version = fixtures.register(registry, pipeline, data, "linear", alias="champion")
+    trained = train_registry(workdir / "registry", [["linear"]])
+    (version,) = trained.versions
+    pipeline = trained.results[0].candidates[0].model
     port = free_port()
     env = {
-        "MLFLOW_TRACKING_URI": registry.tracking_uri,
+        "MLFLOW_TRACKING_URI": trained.tracking_uri,
         "PARIS_HOUSING_LOCAL_DIR": str(workdir / "service-local"),
         "PARIS_HOUSING_BUCKET": str(workdir / "service-local" / "bucket"),
         "MLFLOW_DISABLE_TELEMETRY": "true",

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
+from benchmarks.champions import train_registry
 from paris_housing.settings import get_settings
 
 # the fixture `mlflow_server`: `mlflow server` on loopback
@@ -25,11 +26,6 @@ POLL_SECONDS = 1.0
 WORKERS = 2
 
 
-@pytest.fixture(scope="module")
-def data(spec) -> fixtures.Split:
-    return fixtures.split(spec, fixtures.shipped_frame(spec))
-
-
 @dataclass
 class Service:
     """The service process and its URL."""
@@ -40,11 +36,16 @@ class Service:
 
 @pytest.fixture
 def served(
-    mlflow_server, tmp_path, spec, data
+    mlflow_server, tmp_path, spec
 ) -> Iterator[tuple[Service, fixtures.Registry]]:  # noqa: F811
-    registry = fixtures.create_registry(tmp_path / "registry", spec, server_uri=mlflow_server.uri)
-    fixtures.register(registry, fixtures.linear_pipeline(data), data, "linear", alias="champion")
-    fixtures.register(registry, fixtures.linear_pipeline(data, alpha=10.0), data, "ridge")
+    """The service on the server's registry, where model selection made version 1 (linear) the
+    champion and version 2 (ridge) the challenger."""
+    trained = train_registry(
+        tmp_path / "registry", [["linear"], ["ridge"]], tracking_uri=mlflow_server.uri
+    )
+    assert trained.versions == ["1", "2"]
+    registry = fixtures.Registry(mlflow_server.uri, mlflow_server.artifacts, spec)
+    assert registry.client().get_model_version_by_alias(registry.name, "champion").version == "1"
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     server = Server(
@@ -119,5 +120,14 @@ def test_moving_the_alias_fails_no_request_and_serves_the_new_version_in_time(se
     assert versions == {"2"}
     metrics = httpx.get(f"{service.url}/metrics").text
     info = 'paris_housing_model_info{alias="champion",name="paris-housing-kaggle",'
-    assert f'{info}predictor="linear",version="2"}} 1.0' in metrics  # summed over both workers
-    assert f'{info}predictor="linear",version="1"}} 0.0' in metrics
+    assert f'{info}predictor="onnx",version="2"}} 1.0' in metrics  # summed over both workers
+    assert f'{info}predictor="onnx",version="1"}} 0.0' in metrics
+    assert_announced(service.server, ("1", "2"))
+
+
+def assert_announced(server: Server, versions: tuple[str, ...]) -> None:
+    """Each worker announced each version it served (at INFO, which `serve` shows)."""
+    log = server.log.read_text(encoding="utf-8")
+    for version in versions:
+        announced = f"INFO:     serving paris-housing-kaggle version {version} (onnx predictor"
+        assert log.count(announced) == WORKERS, log[-3000:]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from pathlib import Path
 
@@ -59,18 +60,25 @@ def manager_for(spec, events=None, clock=None) -> tuple[ModelManager, CountingSo
 
 
 @pytest.mark.usefixtures("registry")
-def test_the_champion_is_loaded_compiled_and_described(spec, linear, data):
+def test_the_champion_is_loaded_and_described(spec, linear, data, trained, caplog):
     events = Events()
     manager, _ = manager_for(spec, events)
-    assert manager.check() is True
+    with caplog.at_level(logging.INFO, logger="webservice"):
+        assert manager.check() is True
     model = manager.model
     assert (model.name, model.version, model.alias) == ("paris-housing-kaggle", "1", "champion")
-    assert model.predictor.kind == "linear" and events.swaps == [(None, "1")]
-    assert model.tags["candidate"] == "linear" and model.tags["dataset_version"] == "test-version"
+    assert model.predictor.kind == "onnx" and events.swaps == [(None, "1")]
+    assert model.tags["candidate"] == "linear"
+    assert model.tags["dataset_version"] == trained.results[0].dataset_version
     assert model.metrics["rmse"] == pytest.approx(fixtures_rmse(linear, data))
     assert model.run_id and model.load_seconds > 0
     description = model.description()
-    assert description["dataset"] == "kaggle" and description["predictor"] == "linear"
+    assert description["dataset"] == "kaggle" and description["predictor"] == "onnx"
+    (announced,) = [r for r in caplog.records if r.getMessage().startswith("serving ")]
+    assert announced.levelno == logging.INFO
+    assert announced.getMessage().startswith(
+        "serving paris-housing-kaggle version 1 (onnx predictor, loaded in"
+    )
     assert manager.check() is False  # same version: nothing to do
 
 
@@ -195,5 +203,7 @@ def test_requests_during_swaps_always_get_a_whole_model(registry, spec, linear, 
         stop.set()
         reader.join()
     assert {version for version, _ in seen} == {"1", "2"}
+    # the two versions' prices differ by far more than the ONNX models' error (at most 1e-5)
+    assert abs(expected["1"] - expected["2"]) / expected["1"] > 1e-4
     for version, price in seen:
-        assert price == pytest.approx(expected[version], rel=1e-9)
+        assert price == pytest.approx(expected[version], rel=1e-5)
