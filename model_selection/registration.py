@@ -17,7 +17,7 @@ from model_selection.behaviour import never_lower_violations
 from model_selection.data import TrainingData
 from model_selection.evaluation import CandidateResult
 from model_selection.metrics import Metrics, regression_metrics
-from model_selection.onnx_export import OnnxCheck, element_types, export_onnx
+from model_selection.onnx_export import OnnxCheck, export_onnx
 from model_selection.promotion import ChampionScore, Decision, Outcome, decide
 from model_selection.tracking import LoggedCandidate, log_onnx
 from paris_housing.registry import CHALLENGER, alias_version, mlflow_client
@@ -158,7 +158,7 @@ def register_and_promote(
     violations = never_lower_violations(chosen.model.predict, holdout, spec, gate.never_lower_with)
     champion = champion_score(client, name, data, alias)
     decision = decide(chosen.holdout, gate, violations, champion)
-    onnx = export_onnx(chosen.model, spec, holdout, element_types(chosen.family))
+    onnx = export_onnx(chosen.model, spec, holdout)
     artifact = (
         log_onnx(logged.run_id, onnx.model, settings)
         if onnx.check.passed and onnx.model is not None

@@ -61,10 +61,17 @@ def fitted(shipped, spec) -> dict:
 @pytest.fixture(scope="module")
 def exported(fitted, spec) -> dict:
     """Every fitted candidate exported as registration exports it."""
-    return {
-        name: export_onnx(model, spec, types=element_types(CANDIDATES[name].family))
-        for name, model in fitted.items()
-    }
+    return {name: export_onnx(model, spec) for name, model in fitted.items()}
+
+
+# float64 where the estimator adds in float64, float32 where it computes in float32
+INPUT_TYPES = {
+    "linear": "float64",
+    "ridge": "float64",
+    "random_forest": "float32",
+    "xgboost": "float32",
+    "lightgbm": "float64",
+}
 
 
 def tree_ensemble(model: onnx.ModelProto) -> dict:
@@ -75,7 +82,7 @@ def tree_ensemble(model: onnx.ModelProto) -> dict:
 @pytest.mark.parametrize("name", list(CANDIDATES))
 def test_every_family_passes_the_check(exported, name):
     check = exported[name].check
-    expected_type = "float64" if CANDIDATES[name].family == "linear" else "float32"
+    expected_type = INPUT_TYPES[name]
     assert check.outcome is Outcome.PASSED and check.passed
     assert check.element_type == expected_type
     assert 0 <= check.max_relative_error <= MAX_RELATIVE_ERROR
@@ -98,13 +105,15 @@ def test_the_twin_predicts_fresh_rows_as_the_pipeline_does(fitted, exported, fre
     assert relative_error(many * 1.001, expected) > MAX_RELATIVE_ERROR
 
 
-@pytest.mark.parametrize("name", ["linear", "xgboost"])
+@pytest.mark.parametrize("name", list(CANDIDATES))
 def test_the_twin_has_one_input_in_the_spec_order_and_one_output(exported, spec, name):
     session = onnx_session(exported[name].model)
     (tensor,) = session.get_inputs()
     assert tensor.name == INPUT_NAME
     assert tensor.shape == [None, len(spec.feature_names)]
-    assert tensor.type == {"linear": "tensor(double)", "xgboost": "tensor(float)"}[name]
+    assert (
+        tensor.type == {"float64": "tensor(double)", "float32": "tensor(float)"}[INPUT_TYPES[name]]
+    )
     (output,) = session.get_outputs()
     assert output.shape in ([None, 1], [None])
 
@@ -144,6 +153,26 @@ def test_xgboost_needs_its_base_score_added_first(fitted, shipped, spec, fresh):
     assert (after["nodes_treeids"][0], after["nodes_modes"][0]) == (0, b"LEAF")
     assert (after["target_treeids"][0], after["target_weights"][0]) == (0, base)
     assert after["target_treeids"][1:] == [t + 1 for t in before["target_treeids"]]
+
+
+def test_lightgbm_adds_its_trees_in_float64_as_lightgbm_does(fitted, exported, spec, fresh):
+    model = fitted["lightgbm"]
+    rows = pd.concat([check_rows(spec), fresh], ignore_index=True)
+    expected = model.predict(rows)
+    in_float32 = convert_pipeline(model, spec.feature_names, "float32")
+    float32_error = relative_error(
+        onnx_predict(onnx_session(in_float32.SerializeToString()), rows), expected
+    )
+    in_float64 = onnx.load_from_string(exported["lightgbm"].model)
+    float64_error = relative_error(
+        onnx_predict(onnx_session(exported["lightgbm"].model), rows), expected
+    )
+    # only the float32 output's rounding is left (a relative 6e-8 at most)
+    assert float64_error < 1e-7 < float32_error
+    ensemble = tree_ensemble(in_float64)
+    assert "target_weights" not in ensemble and "nodes_values" not in ensemble
+    assert onnx.numpy_helper.to_array(ensemble["target_weights_as_tensor"]).dtype == np.float64
+    assert [n.op_type for n in in_float64.graph.node][-1] == "Cast"
 
 
 def test_ensembles_without_a_base_value_are_left_alone(fitted, spec):
@@ -244,8 +273,9 @@ def test_exporting_leaves_the_fitted_pipeline_as_it_was(fitted, spec, fresh):
     np.testing.assert_array_equal(model.predict(shuffled), before)
 
 
-def test_element_types_for_each_family():
-    assert element_types("linear") == ("float64", "float32")
-    assert element_types("tree") == ("float32",)
+def test_element_types_follow_what_the_estimator_computes_in(fitted):
+    expected = {"float64": ("float64", "float32"), "float32": ("float32",)}
+    for name, model in fitted.items():
+        assert element_types(model[-1]) == expected[INPUT_TYPES[name]], name
     with pytest.raises(ValueError, match="element_type 'int8' is not one of 'float64', 'float32'"):
         convert_pipeline(None, ["a"], "int8")
