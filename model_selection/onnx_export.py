@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
@@ -99,9 +100,10 @@ def element_types(estimator: object) -> tuple[str, ...]:
     # pylint: disable=import-outside-toplevel
     from sklearn.ensemble import ExtraTreesRegressor, RandomForestRegressor
     from sklearn.tree import BaseDecisionTree
-    from xgboost import XGBModel
 
-    in_float32 = (BaseDecisionTree, RandomForestRegressor, ExtraTreesRegressor, XGBModel)
+    in_float32: tuple[type, ...] = (BaseDecisionTree, RandomForestRegressor, ExtraTreesRegressor)
+    if "xgboost" in sys.modules:  # an XGBoost model exists only once xgboost is imported
+        in_float32 += (sys.modules["xgboost"].XGBModel,)
     return ("float32",) if isinstance(estimator, in_float32) else ELEMENT_TYPES
 
 
@@ -222,11 +224,22 @@ def convert_lightgbm_regressor(scope: Any, operator: Any, container: Any) -> Non
     convert_lightgbm(scope, operator, container)
 
 
-@functools.cache
 def register_converters() -> None:
-    """Teach skl2onnx the XGBoost and LightGBM regressors (onnxmltools' converters)."""
+    """Teach skl2onnx the XGBoost and LightGBM regressors (onnxmltools' converters).
+
+    Only for the libraries already imported: a model of theirs cannot exist otherwise, and
+    importing one costs a second or two (a linear model's export needs neither).
+    """
+    if "xgboost" in sys.modules:
+        register_xgboost()
+    if "lightgbm" in sys.modules:
+        register_lightgbm()
+
+
+@functools.cache
+def register_xgboost() -> None:
+    """skl2onnx converts ``XGBRegressor`` with onnxmltools' XGBoost converter."""
     # pylint: disable=import-outside-toplevel
-    from lightgbm import LGBMRegressor
     from onnxmltools.convert.xgboost.operator_converters.XGBoost import convert_xgboost
     from skl2onnx import update_registered_converter
     from skl2onnx.common.shape_calculator import calculate_linear_regressor_output_shapes
@@ -238,6 +251,16 @@ def register_converters() -> None:
         calculate_linear_regressor_output_shapes,
         convert_xgboost,
     )
+
+
+@functools.cache
+def register_lightgbm() -> None:
+    """skl2onnx converts ``LGBMRegressor`` with :func:`convert_lightgbm_regressor`."""
+    # pylint: disable=import-outside-toplevel
+    from lightgbm import LGBMRegressor
+    from skl2onnx import update_registered_converter
+    from skl2onnx.common.shape_calculator import calculate_linear_regressor_output_shapes
+
     update_registered_converter(
         LGBMRegressor,
         "LightGbmLGBMRegressor",

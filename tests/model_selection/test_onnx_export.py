@@ -4,6 +4,10 @@ Small data: the first 400 rows of the shipped CSV, fitted with the candidates' o
 fit; fresh rows (the next 200) are never seen by the fit or by the export's check.
 """
 
+import subprocess
+import sys
+import textwrap
+
 import numpy as np
 import onnx
 import pandas as pd
@@ -279,3 +283,29 @@ def test_element_types_follow_what_the_estimator_computes_in(fitted):
         assert element_types(model[-1]) == expected[INPUT_TYPES[name]], name
     with pytest.raises(ValueError, match="element_type 'int8' is not one of 'float64', 'float32'"):
         convert_pipeline(None, ["a"], "int8")
+
+
+def test_converters_and_boosters_are_imported_only_when_needed():
+    script = textwrap.dedent(f"""
+        import sys
+        import pandas as pd
+        import model_selection.registration
+        from model_selection.candidates import CANDIDATES
+        from model_selection.onnx_export import export_onnx
+        from paris_housing.datasets import KAGGLE
+
+        heavy = ("skl2onnx", "onnxmltools", "onnxruntime", "xgboost", "lightgbm")
+        assert not [m for m in heavy if m in sys.modules], "imported by model_selection"
+        rows = pd.read_csv({str(SHIPPED_CSV)!r}, nrows=100)
+        linear = CANDIDATES["linear"]
+        model = linear.fit(
+            linear.pipeline(KAGGLE.feature_names), rows[KAGGLE.feature_names], rows["price"]
+        )
+        assert export_onnx(model, KAGGLE).check.passed
+        print(sorted(m for m in ("xgboost", "lightgbm", "skl2onnx") if m in sys.modules))
+        """)
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "['skl2onnx']"  # a linear model's export needs no booster
