@@ -1,9 +1,10 @@
 """The prediction service: a FastAPI app over the model manager, metrics and prediction log.
 
 Run it with ``paris-housing serve`` (or ``uvicorn --factory webservice.app:create_app``).
-The path of ``POST /predict``: read the body; pydantic-core parses and validates the JSON in one
-pass against the model derived from the dataset spec; the compiled predictor prices the values;
-the prediction is queued for the log; orjson writes the response. No DataFrame, no mlflow.
+The path of ``POST /predict``: FastAPI reads the body (at most ``api_max_body_bytes``) and
+validates it with the model derived from the dataset spec, each value checked by the spec's
+rules; the predictor prices the values; the prediction is queued for the log; orjson writes the
+response. No DataFrame, no mlflow.
 """
 
 from __future__ import annotations
@@ -17,10 +18,10 @@ from fastapi import FastAPI
 from paris_housing.datasets import DatasetSpec, get_spec
 from paris_housing.settings import Settings, get_settings
 from webservice import routes
+from webservice.http import BodyLimit
 from webservice.lifecycle import ModelManager
 from webservice.metrics import ServiceMetrics
 from webservice.middleware import RequestContext
-from webservice.openapi import document
 from webservice.prediction_log import PredictionLog
 from webservice.service import Service, build_service
 
@@ -68,17 +69,18 @@ def create_app(
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.service = service
-    app.add_middleware(
+    app.add_middleware(BodyLimit, limit=settings.api_max_body_bytes)
+    app.add_middleware(  # the outer one: refusals of the body limit have their request id
         RequestContext,
         metrics=service.metrics,
         endpoints=ENDPOINTS,
         access=settings.api_access_log,
     )
+    routes.add_refusals(app, service, ENDPOINTS)
     routes.add_predict(app, service)
     routes.add_batch(app, service)
     routes.add_invocations(app, service)
     routes.add_status(app, service)
-    document(app, service.home_model)
     return app
 
 

@@ -1,32 +1,42 @@
-"""Refusals the API answers with: what was wrong, with the value sent and what is allowed."""
+"""Refusals the API answers with: what was wrong, with the value sent and what is allowed.
+
+A value that breaks the spec is a :class:`~paris_housing.datasets.rules.Violation`, worded by the
+spec's one message builder; this module turns violations, and pydantic's errors about the shape
+of a body, into the problems of an :class:`~paris_housing.contract.ErrorBody`.
+"""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from paris_housing.datasets import DatasetSpec
+from starlette.exceptions import HTTPException
 
-MAX_INPUT_CHARS = 120
-MAX_PROBLEMS = 50
-SUMMARY_PROBLEMS = 3
+from paris_housing.datasets import DatasetSpec, rules
+from paris_housing.datasets.arrays import MAX_VIOLATIONS
+from paris_housing.datasets.rules import Fault, Violation
+
+MAX_PROBLEMS = MAX_VIOLATIONS
 
 
-class ApiError(Exception):
-    """A request the service refuses, with its HTTP status and the problems found."""
+class ApiError(HTTPException):
+    """A request the service refuses, with its HTTP status and the problems found.
+
+    An :class:`HTTPException`, so that one raised while FastAPI reads a body (the body limit)
+    reaches the service's handler as it is.
+    """
 
     def __init__(
         self, status: int, cause: str, message: str, problems: Sequence[dict] = ()
     ) -> None:
-        super().__init__(message)
+        super().__init__(status, message)
         self.status = status
         self.cause = cause
         self.message = message
         self.problems = list(problems)[:MAX_PROBLEMS]
 
     def body(self, request_id: str, error_code: str | None = None) -> dict[str, Any]:
-        """The JSON body of the refusal (see :class:`webservice.schemas.ErrorBody`)."""
+        """The JSON body of the refusal (see :class:`paris_housing.contract.ErrorBody`)."""
         body: dict[str, Any] = {
             "request_id": request_id,
             "error": self.cause,
@@ -38,25 +48,6 @@ class ApiError(Exception):
         return body
 
 
-def shown(value: Any) -> Any:
-    """``value`` as it can be shown back in JSON: finite numbers as is, anything else shortened."""
-    if value is None or isinstance(value, bool):
-        return value
-    if isinstance(value, int):
-        return value if -(2**63) <= value < 2**63 else _short(str(value))
-    if isinstance(value, float):
-        return value if math.isfinite(value) else str(value)
-    if isinstance(value, bytes):
-        return _short(value.decode("utf-8", errors="replace"))
-    if isinstance(value, str):
-        return _short(value)
-    return _short(repr(value))
-
-
-def _short(text: str) -> str:
-    return text if len(text) <= MAX_INPUT_CHARS else text[: MAX_INPUT_CHARS - 1] + "…"
-
-
 def problem(
     loc: Sequence[str | int],
     field: str | None,
@@ -65,31 +56,54 @@ def problem(
     allowed: str | None,
     kind: str,
 ) -> dict[str, Any]:
-    """One problem, in the shape of :class:`webservice.schemas.Problem`."""
+    """One problem, in the shape of :class:`paris_housing.contract.Problem`."""
     return {
         "loc": list(loc),
         "field": field,
-        "input": shown(value),
+        "input": rules.json_value(value),
         "msg": msg,
         "allowed": allowed,
         "type": kind,
     }
 
 
-def fields_allowed(spec: DatasetSpec) -> str:
-    """The sentence that lists the fields a home has."""
-    return "the fields " + ", ".join(spec.feature_names)
+def from_violation(violation: Violation, loc: Sequence[str | int] | None = None) -> dict[str, Any]:
+    """A violation as a problem; ``loc`` defaults to ``body``, its row, its field."""
+    if loc is None:
+        loc = ["body", *([] if violation.row is None else [violation.row]), violation.field]
+    return problem(
+        loc,
+        violation.field,
+        violation.value,
+        rules.message(violation),
+        violation.allowed,
+        violation.type,
+    )
 
 
-_PYDANTIC_REASONS = {
-    "missing": ("is missing", "missing"),
-    "extra_forbidden": ("is not a field of a home", "extra_forbidden"),
-    "float_type": ("is not a number", "wrong_type"),
-    "multiple_of": ("is not a whole number", "wrong_type"),
-    "finite_number": ("is not a finite number", "wrong_type"),
-    "greater_than_equal": ("is out of range", "out_of_range"),
-    "less_than_equal": ("is out of range", "out_of_range"),
+def invalid_values(violations: Sequence[Violation], prefix: str = "") -> ApiError:
+    """A 400 for rows that cannot be scored (``/invocations``)."""
+    problems = [from_violation(v) for v in violations]
+    return ApiError(400, "validation", summary_of(problems, prefix), problems)
+
+
+_FAULTS = {
+    "missing": Fault.MISSING,
+    "extra_forbidden": Fault.UNKNOWN_FIELD,
+    "float_type": Fault.NOT_A_NUMBER,
+    **{fault.value: fault for fault in Fault},  # the spec's rule itself (paris_housing.contract)
 }
+
+
+def _fault(error: dict[str, Any]) -> Fault | None:
+    """The rule a pydantic error about one field's value stands for, if it is one."""
+    value = error.get("input")
+    whole = isinstance(value, int) and not isinstance(value, bool)
+    if error["type"] in ("finite_number", "float_type") and whole:
+        return Fault.ABOVE_MAXIMUM if value > 0 else Fault.BELOW_MINIMUM  # too large for a float
+    if error["type"] == "finite_number":
+        return Fault.NOT_FINITE
+    return _FAULTS.get(error["type"])
 
 
 def from_pydantic(
@@ -103,42 +117,33 @@ def from_pydantic(
     problems = []
     for error in errors:
         loc = list(error["loc"])
-        field = next((p for p in reversed(loc) if isinstance(p, str)), None)
-        reason, kind = _PYDANTIC_REASONS.get(error["type"], (None, error["type"]))
-        value = None if kind == "missing" else error.get("input")
-        if kind == "extra_forbidden":
-            allowed = fields_allowed(spec)
-        elif field in names:
-            allowed = spec.column(field).allowed()
+        field = loc[-1] if loc and isinstance(loc[-1], str) else None
+        row = loc[0] if loc and isinstance(loc[0], int) else None
+        fault = _fault(error) if field is not None else None
+        value = error.get("input")
+        if fault is Fault.UNKNOWN_FIELD:
+            problems.append(
+                from_violation(rules.unknown_field(spec, field, value, row), ["body", *loc])
+            )
+        elif fault is not None and field in names:
+            shown = None if fault is Fault.MISSING else value
+            found = rules.violation_of(spec.column(field), fault, shown, row)
+            problems.append(from_violation(found, ["body", *loc]))
         else:  # the body or a row is not an object, or the batch is not a list
-            allowed = f"a JSON object with {fields_allowed(spec)}"
+            allowed = f"a JSON object with {rules.fields_allowed(spec)}"
             if error["type"] == "list_type":
                 allowed = f"a JSON array of homes, each {allowed}"
-            reason = f"must be {what}"
-        where = _where(loc)
-        msg = f"{where} {reason}" if kind == "missing" else f"{where}: {_quoted(value)} {reason}"
-        problems.append(problem(["body", *loc], field, value, msg, allowed, kind))
+            msg = f"{rules.where(None, row)}: {rules.show(value)} must be {what}"
+            problems.append(problem(["body", *loc], field, value, msg, allowed, error["type"]))
     return problems
 
 
-def _where(loc: Sequence[str | int]) -> str:
-    """'squareMeters', 'row 3, squareMeters', 'row 3' or 'the body'."""
-    parts = [f"row {p}" if isinstance(p, int) else p for p in loc]
-    return ", ".join(parts) if parts else "the body"
+def summary_of(problems: Sequence[dict[str, Any]], prefix: str = "") -> str:
+    """The first problems as sentences, e.g. 'squareMeters: -1 must be a whole number from 1 to
+    100,000 m²' (with what is allowed, when the sentence does not say it)."""
+    return rules.summary([_sentence(p) for p in problems], prefix)
 
 
-def _quoted(value: Any) -> str:
-    """A string sent is quoted ('75'); anything else is written as JSON would (75, true ...)."""
-    return repr(shown(value)) if isinstance(value, (str, bytes)) else str(shown(value))
-
-
-def summary(problems: Sequence[dict[str, Any]], prefix: str = "") -> str:
-    """The first problems as sentences, e.g. 'squareMeters: -1 is out of range (allowed: ...)'."""
-    parts = [
-        p["msg"] + (f" (allowed: {p['allowed']})" if p.get("allowed") else "")
-        for p in problems[:SUMMARY_PROBLEMS]
-    ]
-    more = len(problems) - SUMMARY_PROBLEMS
-    if more > 0:
-        parts.append(f"and {more} more problem{'s' if more > 1 else ''}")
-    return prefix + "; ".join(parts)
+def _sentence(found: dict[str, Any]) -> str:
+    msg, allowed = found["msg"], found.get("allowed")
+    return msg if not allowed or allowed in msg else f"{msg} (allowed: {allowed})"

@@ -1,18 +1,28 @@
-"""HTTP plumbing shared by the routes: JSON responses, request ids, bodies, refusals."""
+"""HTTP plumbing shared by the routes: JSON responses, request ids, the body limit, refusals."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from typing import Any
 
 import orjson
-from fastapi import Request
+import pydantic_core
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
-from pydantic import ValidationError
+from starlette.exceptions import HTTPException
 
 from paris_housing.datasets import DatasetSpec
-from webservice.errors import ApiError, from_pydantic, problem, summary
+from webservice.errors import ApiError, from_pydantic, problem, summary_of
 
 JSON = "application/json"
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+Refuse = Callable[[ApiError, Request], Response]
+_HTTP_CAUSES = {400: "not_json", 404: "not_found", 405: "method_not_allowed"}
 
 
 def json_response(content: Any, status: int = 200) -> Response:
@@ -25,24 +35,42 @@ def request_id(request: Request) -> str:
     return request.scope["state"]["request_id"]
 
 
-async def read_body(request: Request, limit: int) -> bytes:
-    """The request body, refused with 413 beyond ``limit`` bytes (before reading it if declared)."""
-    declared = None
-    for name, value in request.scope["headers"]:
-        if name == b"content-length":
-            declared = value
-            break
-    if declared is not None and declared.isdigit():
-        if int(declared) > limit:
-            raise body_too_large(int(declared), limit)
-        return await request.body()
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise body_too_large(size, limit)
-        chunks.append(chunk)
-    return b"".join(chunks)
+def media_type(request: Request) -> str:
+    """The request's content type without parameters, lower case ('' when absent)."""
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+class BodyLimit:
+    """Refuse (413) a request body over ``limit`` bytes: before reading it when its length is
+    declared, as soon as the limit is passed when it is streamed. It is the one place where
+    bodies are limited, for the routes FastAPI reads and for those that read their own."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD"):
+            await self.app(scope, receive, send)
+            return
+        limit, size = self.limit, 0
+        declared = next((v for k, v in scope["headers"] if k == b"content-length"), b"")
+        if declared.isdigit() and int(declared) > limit:
+            too_large: ApiError | None = body_too_large(int(declared), limit)
+        else:
+            too_large = None
+
+        async def limited() -> Message:
+            nonlocal size
+            if too_large is not None:
+                raise too_large
+            message = await receive()
+            size += len(message.get("body", b""))
+            if size > limit:
+                raise body_too_large(size, limit)
+            return message
+
+        await self.app(scope, limited, send)
 
 
 def body_too_large(size: int, limit: int) -> ApiError:
@@ -67,14 +95,53 @@ def not_json(reason: object) -> ApiError:
     )
 
 
-def refusal(exc: ValidationError, spec: DatasetSpec, max_rows: int) -> ApiError:
-    """The refusal for a body that pydantic rejected: not JSON (400), too many homes (413), or
-    wrong fields (422, one problem per field naming the value and what is allowed)."""
-    errors = exc.errors(include_url=False)
+def unsupported_media(media: str, allowed: Iterable[str] = (JSON,)) -> ApiError:
+    """415 for a body of another content type than those ``allowed``."""
+    what = " or ".join(allowed)
+    sent = f"content type {media!r}" if media else "no content type"
+    message = f"{sent} is not supported: send {what}"
+    return ApiError(
+        415,
+        "unsupported_media_type",
+        message,
+        [problem(["headers", "content-type"], None, media, message, what, "unsupported")],
+    )
+
+
+def parse_json(body: bytes) -> Any:
+    """The JSON document in ``body`` (orjson), or a 400.
+
+    A number orjson cannot hold as a double (hundreds of digits, ``1e400``) is read again by
+    pydantic-core, which keeps it (as a big integer or infinity), so that the rules can name the
+    field it belongs to instead of refusing the whole body.
+    """
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        if "number" not in str(exc):
+            raise not_json(exc) from None
+    try:
+        return pydantic_core.from_json(body)
+    except ValueError as exc:
+        raise not_json(exc) from None
+
+
+def refusal(
+    errors: list[dict[str, Any]], spec: DatasetSpec, max_rows: int, media: str = JSON
+) -> ApiError:
+    """The refusal for a body that pydantic rejected (``loc`` without the leading ``body``):
+    not JSON (400), of another content type (415), too many homes (413), or wrong fields (422,
+    one problem per field naming the value and what is allowed)."""
     first = errors[0]
     if first["type"] == "json_invalid":
-        return not_json(first.get("ctx", {}).get("error", first["msg"]))
-    if first["type"] == "too_long":
+        ctx = first.get("ctx", {})
+        where = f" (at character {first['loc'][0]})" if first["loc"] else ""
+        return not_json(f"{ctx.get('error', first['msg'])}{where}")
+    if first["type"] == "missing" and not first["loc"]:
+        return not_json("the body is empty")
+    if isinstance(first.get("input"), bytes) and media != JSON:
+        return unsupported_media(media)
+    if first["type"] == "too_long" and not first["loc"]:
         count = first.get("ctx", {}).get("actual_length", "more")
         message = f"the batch has {count} homes; at most {max_rows} are allowed per request"
         return ApiError(
@@ -84,4 +151,29 @@ def refusal(exc: ValidationError, spec: DatasetSpec, max_rows: int) -> ApiError:
             [problem(["body"], None, count, message, f"at most {max_rows} homes", "too_large")],
         )
     problems = from_pydantic(errors, spec)
-    return ApiError(422, "validation", summary(problems), problems)
+    return ApiError(422, "validation", summary_of(problems), problems)
+
+
+def install_refusals(app: FastAPI, refuse: Refuse, spec: DatasetSpec, max_rows: int) -> None:
+    """Answer every refusal raised outside a route's own handling (the body FastAPI reads and
+    validates, the body limit, unknown paths and methods) with an ``ErrorBody``."""
+
+    async def invalid(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        errors = [{**e, "loc": tuple(e["loc"])[1:]} for e in exc.errors()]  # without "body"
+        return refuse(refusal(errors, spec, max_rows, media_type(request)), request)
+
+    async def api_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, ApiError)
+        return refuse(exc, request)
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        cause = _HTTP_CAUSES.get(exc.status_code, "http_error")
+        detail = str(exc.detail)
+        message = f"the body is not valid JSON: {detail}" if cause == "not_json" else detail
+        return refuse(ApiError(exc.status_code, cause, message), request)
+
+    app.add_exception_handler(RequestValidationError, invalid)
+    app.add_exception_handler(ApiError, api_error)
+    app.add_exception_handler(HTTPException, http_error)

@@ -1,22 +1,17 @@
-"""The OpenAPI document: request bodies of the routes that parse their body themselves."""
+"""The OpenAPI request body of ``/invocations``, the one route that parses its own body.
+
+``/predict`` and ``/predict/batch`` take a model as their parameter, so FastAPI documents their
+bodies (and puts the home model, ``Home``, in the document's components, which this refers to).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import FastAPI
-from fastapi.openapi.utils import get_openapi
-from pydantic import BaseModel
-
+from paris_housing.contract import HOME_MODEL_NAME
 from webservice.http import JSON
-from webservice.schemas import HOME_MODEL_NAME
 
 HOME_REF = {"$ref": f"#/components/schemas/{HOME_MODEL_NAME}"}
-
-
-def body(schema: dict[str, Any]) -> dict[str, Any]:
-    """A route's ``openapi_extra`` declaring a required JSON body of ``schema``."""
-    return {"requestBody": {"required": True, "content": {JSON: {"schema": schema}}}}
 
 
 def invocations_body() -> dict[str, Any]:
@@ -48,22 +43,3 @@ def invocations_body() -> dict[str, Any]:
             "content": {JSON: {"schema": json_schema}, "text/csv": {"schema": {"type": "string"}}},
         }
     }
-
-
-def document(app: FastAPI, home_model: type[BaseModel]) -> None:
-    """Serve an OpenAPI document that also holds the home model (referenced by raw-body routes)."""
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            schema = get_openapi(
-                title=app.title,
-                version=app.version,
-                description=app.description,
-                routes=app.routes,
-            )
-            components = schema.setdefault("components", {}).setdefault("schemas", {})
-            components[HOME_MODEL_NAME] = home_model.model_json_schema()
-            app.openapi_schema = schema
-        return app.openapi_schema
-
-    app.openapi = openapi  # type: ignore[method-assign]

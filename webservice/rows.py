@@ -1,7 +1,7 @@
-"""Many rows at once: MLflow's scoring protocol, CSV, and vectorised checks against the spec.
-
-``/invocations`` and in-process batch scoring validate whole arrays with numpy instead of one
-pydantic object per row, and report the first problems with their row, field, value and range.
+"""Many rows at once: MLflow's scoring protocol and CSV, read into a float64 array in the spec's
+feature order. The values are then checked by the array form of the spec's rules
+(:class:`~paris_housing.datasets.arrays.RowChecker`); here only the shape of the body and the
+type of each value are checked, with their row, field and value.
 """
 
 from __future__ import annotations
@@ -13,112 +13,17 @@ from typing import Any
 
 import numpy as np
 
-from paris_housing.datasets import DatasetSpec, Kind
-from webservice.errors import MAX_PROBLEMS, ApiError, fields_allowed, problem, summary
+from paris_housing.datasets import DatasetSpec, rules
+from paris_housing.datasets.rules import Fault, InvalidValue
+from webservice.errors import MAX_PROBLEMS, ApiError, from_violation, problem, summary_of
 
 FORMATS = ("dataframe_split", "dataframe_records", "instances", "inputs")
-CHUNK_ROWS = 8_192  # 1 MiB of float64 per 16 columns: stays in the CPU's cache
 _NUMBERS = (int, float)
-
-
-class InvalidRows(ValueError):
-    """Rows that break the spec, with one problem per bad value (the first ones)."""
-
-    def __init__(self, problems: list[dict[str, Any]]) -> None:
-        super().__init__(summary(problems))
-        self.problems = problems
-
-
-class RowChecker:
-    """Checks float64 arrays of rows (columns in the spec's feature order) against the spec."""
-
-    def __init__(self, spec: DatasetSpec) -> None:
-        self.spec = spec
-        self.names = spec.feature_names
-        self.low = np.array([c.minimum for c in spec.features], dtype=np.float64)
-        self.high = np.array([c.maximum for c in spec.features], dtype=np.float64)
-        self.whole = np.array([c.kind is not Kind.NUMBER for c in spec.features])
-        self.all_whole = bool(self.whole.all())
-
-    def bad(self, rows: np.ndarray) -> np.ndarray:
-        """Mask of the values that break the spec (NaN included)."""
-        with np.errstate(invalid="ignore"):
-            ok = (rows >= self.low) & (rows <= self.high)
-            ok &= ~self.whole | (np.floor(rows) == rows)
-        return ~ok
-
-    def _chunk_ok(self, chunk: np.ndarray, buffer: np.ndarray) -> bool:
-        """Whether every value of ``chunk`` is allowed, in contiguous passes over one buffer:
-        ``x - low >= 0``, ``high - x >= 0`` (a NaN fails both), then ``x - floor(x) == 0`` for
-        whole-number columns."""
-        out = buffer[: len(chunk)]
-        np.subtract(chunk, self.low, out=out)
-        if not out.min() >= 0:
-            return False
-        np.subtract(self.high, chunk, out=out)
-        if not out.min() >= 0:
-            return False
-        np.floor(chunk, out=out)
-        np.subtract(chunk, out, out=out)
-        return not (out.any() if self.all_whole else out[:, self.whole].any())
-
-    def problems(self, rows: np.ndarray, limit: int = MAX_PROBLEMS) -> list[dict[str, Any]]:
-        """The first ``limit`` bad values, each with its row, field, value and what is allowed."""
-        found: list[dict[str, Any]] = []
-        buffer = np.empty((min(len(rows), CHUNK_ROWS), rows.shape[1]), dtype=np.float64)
-        for start in range(0, len(rows), CHUNK_ROWS):
-            chunk = rows[start : start + CHUNK_ROWS]
-            if self._chunk_ok(chunk, buffer):
-                continue
-            found.extend(self._describe(chunk, start, limit - len(found)))
-            if len(found) >= limit:
-                break
-        return found
-
-    def _describe(self, chunk: np.ndarray, offset: int, limit: int) -> list[dict[str, Any]]:
-        """The bad values of ``chunk`` (whose first row is row ``offset``) as problems."""
-        found = []
-        for index, col in np.argwhere(self.bad(chunk))[:limit]:
-            row = offset + int(index)
-            column = self.spec.features[col]
-            value = float(chunk[index, col])
-            where = f"row {row}, {column.name}"
-            if np.isnan(value):
-                shown_value, kind, msg = None, "missing", f"{where} is missing"
-            elif np.isinf(value):
-                shown_value, kind = str(value), "wrong_type"
-                msg = f"{where}: {value} is not a finite number"
-            elif column.kind is not Kind.NUMBER and not value.is_integer():
-                shown_value, kind, msg = (
-                    value,
-                    "wrong_type",
-                    f"{where}: {value} is not a whole number",
-                )
-            else:
-                shown_value = int(value) if value.is_integer() else value
-                kind, msg = "out_of_range", f"{where}: {shown_value} is out of range"
-            found.append(
-                problem(
-                    ["body", row, column.name],
-                    column.name,
-                    shown_value,
-                    msg,
-                    column.allowed(),
-                    kind,
-                )
-            )
-        return found
-
-    def check(self, rows: np.ndarray) -> None:
-        """Raise :class:`InvalidRows` unless every value is allowed."""
-        problems = self.problems(rows)
-        if problems:
-            raise InvalidRows(problems)
 
 
 def bad_request(problems: list[dict[str, Any]], prefix: str = "") -> ApiError:
     """A 400 for rows that cannot be scored."""
-    return ApiError(400, "validation", summary(problems, prefix), problems)
+    return ApiError(400, "validation", summary_of(problems, prefix), problems)
 
 
 def matrix(
@@ -139,33 +44,31 @@ def matrix(
             [problem(["body"], None, 0, "there are no rows", "at least 1 row", "empty")],
         )
     columns = list(columns)
+    check_columns(spec, columns)
+    problems = _type_problems(spec, columns, rows)
+    if problems:
+        raise bad_request(problems)
+    try:
+        array = np.asarray(rows, dtype=np.float64)
+    except OverflowError:  # an integer of hundreds of digits
+        raise bad_request(_value_problems(spec, columns, rows)) from None
+    order = [columns.index(n) for n in spec.feature_names]
+    return array[:, order] if order != list(range(len(columns))) else array
+
+
+def check_columns(spec: DatasetSpec, columns: list[Any]) -> None:
+    """400 naming the spec's columns missing from ``columns`` and the unknown ones."""
     names = spec.feature_names
+    missing = [rules.violation_of(spec.column(n), Fault.MISSING, None) for n in names]
     problems = [
-        problem(
-            ["body", "columns"], n, None, f"{n} is missing", spec.column(n).allowed(), "missing"
-        )
-        for n in names
-        if n not in columns
+        from_violation(v, ["body", "columns"]) for v in missing if v.field not in columns
     ] + [
-        problem(
-            ["body", "columns"],
-            str(c),
-            c,
-            f"{c} is not a field of a home",
-            fields_allowed(spec),
-            "extra_forbidden",
-        )
+        from_violation(rules.unknown_field(spec, str(c), c), ["body", "columns"])
         for c in columns
         if c not in names
     ]
     if problems:
         raise bad_request(problems)
-    problems = _type_problems(spec, columns, rows)
-    if problems:
-        raise bad_request(problems)
-    array = np.asarray(rows, dtype=np.float64)
-    order = [columns.index(n) for n in names]
-    return array[:, order] if order != list(range(len(columns))) else array
 
 
 def _type_problems(spec: DatasetSpec, columns: list[Any], rows: Sequence[Any]) -> list[dict]:
@@ -184,18 +87,26 @@ def _type_problems(spec: DatasetSpec, columns: list[Any], rows: Sequence[Any]) -
                 )
             )
         elif not all(type(v) in _NUMBERS for v in row):  # bool and str are refused
-            for name, value in zip(columns, row):
-                if type(value) not in _NUMBERS:
-                    found.append(
-                        problem(
-                            ["body", index, name],
-                            name,
-                            value,
-                            f"row {index}, {name}: {value!r} is not a number",
-                            spec.column(name).allowed(),
-                            "wrong_type",
-                        )
-                    )
+            found.extend(
+                from_violation(
+                    rules.violation_of(spec.column(name), Fault.NOT_A_NUMBER, value, index)
+                )
+                for name, value in zip(columns, row)
+                if type(value) not in _NUMBERS
+            )
+        if len(found) >= MAX_PROBLEMS:
+            break
+    return found
+
+
+def _value_problems(spec: DatasetSpec, columns: list[Any], rows: Sequence[Any]) -> list[dict]:
+    """The values of ``rows`` the rules refuse (integers too large for a float among them)."""
+    found: list[dict] = []
+    for index, row in enumerate(rows):
+        for name, value in zip(columns, row):
+            violation = rules.check_value(spec.column(name), value)
+            if violation is not None:
+                found.append(from_violation(violation.at(index)))
         if len(found) >= MAX_PROBLEMS:
             break
     return found
@@ -274,17 +185,11 @@ def _records_or_columns(data: Any, spec: DatasetSpec, max_rows: int, key: str) -
     if not all(isinstance(r, dict) for r in data):
         raise _format_error(f"{key} must be a list of objects (one per row)")
     columns = list(dict.fromkeys(k for r in data for k in r))
+    check_columns(spec, columns)
     missing = object()
     rows = [[r.get(c, missing) for c in columns] for r in data]
     absent = [
-        problem(
-            ["body", i, c],
-            c,
-            None,
-            f"row {i}, {c} is missing",
-            spec.column(c).allowed() if c in spec.feature_names else None,
-            "missing",
-        )
+        from_violation(rules.violation_of(spec.column(c), Fault.MISSING, None, i))
         for i, row in enumerate(rows)
         for c, v in zip(columns, row)
         if v is missing
@@ -295,7 +200,8 @@ def _records_or_columns(data: Any, spec: DatasetSpec, max_rows: int, key: str) -
 
 
 def from_csv(body: bytes, spec: DatasetSpec, max_rows: int) -> np.ndarray:
-    """The rows of a CSV body with a header line (``pandas.DataFrame.to_csv(index=False)``)."""
+    """The rows of a CSV body with a header line (``pandas.DataFrame.to_csv(index=False)``),
+    each value read by the spec's grammar for text (ASCII digits; an empty cell is missing)."""
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -306,28 +212,27 @@ def from_csv(body: bytes, spec: DatasetSpec, max_rows: int) -> np.ndarray:
         raise _format_error(f"the CSV body cannot be read: {exc}") from exc
     if not lines:
         raise _format_error("the CSV body is empty")
-    header, records = lines[0], [line for line in lines[1:] if line]
+    header, records = [name.strip() for name in lines[0]], [line for line in lines[1:] if line]
     if len(records) > max_rows:
         raise too_many_rows(len(records), max_rows)
+    check_columns(spec, header)
+    columns = [spec.column(name) for name in header]
     problems: list[dict] = []
-    rows: list[list[float]] = []
+    rows: list[list[float] | list[str]] = []
     for index, record in enumerate(records):
+        if len(record) != len(header):
+            rows.append(record)  # refused by matrix() as a row of the wrong length
+            continue
         row = []
-        for name, text_value in zip(header, record):
+        for column, cell in zip(columns, record):
             try:
-                row.append(float(text_value))
-            except ValueError:
-                problems.append(
-                    problem(
-                        ["body", index, name],
-                        name,
-                        text_value,
-                        f"row {index}, {name}: {text_value!r} is not a number",
-                        spec.column(name).allowed() if name in spec.feature_names else None,
-                        "wrong_type",
-                    )
-                )
-        rows.append(row if len(record) == len(header) else record)  # type: ignore[arg-type]
+                row.append(rules.read_text(column, cell, index))
+            except InvalidValue as invalid:
+                problems.append(from_violation(invalid.violation))
+                row.append(np.nan)
+        rows.append(row)
+        if len(problems) >= MAX_PROBLEMS:
+            break
     if problems:
         raise bad_request(problems[:MAX_PROBLEMS])
     return matrix(spec, header, rows, max_rows)

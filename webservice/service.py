@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import gc
-from typing import Annotated
 
 import numpy as np
 from fastapi.responses import Response
-from pydantic import Field, TypeAdapter
 
+from paris_housing import contract
 from paris_housing.datasets import DatasetSpec
+from paris_housing.datasets.arrays import RowChecker
 from paris_housing.settings import Settings
-from webservice import schemas
 from webservice.errors import ApiError
 from webservice.http import json_response
 from webservice.lifecycle import ModelManager
 from webservice.metrics import ServiceMetrics
 from webservice.prediction_log import PredictionLog
-from webservice.rows import RowChecker
 from webservice.served import ServedModel
 
 
@@ -37,13 +35,8 @@ class Service:  # pylint: disable=too-many-instance-attributes
         self.manager = manager
         self.metrics = metrics
         self.prediction_log = prediction_log
-        self.home_model = schemas.home_model(spec)
-        self.validate_home = self.home_model.__pydantic_validator__.validate_json
-        batch = Annotated[
-            list[self.home_model],  # type: ignore[name-defined]
-            Field(min_length=1, max_length=settings.api_batch_max_rows),
-        ]
-        self.validate_batch = TypeAdapter(batch).validate_json
+        self.home_model = contract.home_model(spec)
+        self.homes_type = contract.homes_type(self.home_model, settings.api_batch_max_rows)
         self.checker = RowChecker(spec)
         self.currency = spec.target.unit or "EUR"
 

@@ -110,7 +110,7 @@ def reason(violation: Violation) -> str:
     if fault is Fault.MISSING:
         return "is missing"
     if fault is Fault.UNKNOWN_FIELD:
-        return f"{shown} is not a field of a home"
+        return "is not a field of a home"
     if fault is Fault.NOT_A_NUMBER:
         return f"{shown} is not a number (must be {allowed})"
     if fault is Fault.TOO_LONG:
@@ -127,7 +127,9 @@ def requirement(column: Column) -> str:
 def check_kind(violation: Violation) -> str:
     """The reason without the value, to count alike failures: 'must be a whole number ...'."""
     text = reason(violation)
-    return text if violation.fault is Fault.MISSING else text.removeprefix(f"{violation.shown} ")
+    if violation.fault in (Fault.MISSING, Fault.UNKNOWN_FIELD):
+        return text
+    return text.removeprefix(f"{violation.shown} ")
 
 
 def message(violation: Violation) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import time
@@ -10,6 +11,7 @@ import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
+from paris_housing.contract import BatchPrediction, ErrorBody, Prediction
 from paris_housing.settings import get_settings
 from webservice.app import create_app
 
@@ -23,6 +25,7 @@ def test_predict_answers_the_price_with_model_and_request_id(client, home, linea
     assert response.status_code == 200
     body = response.json()
     assert set(body) == {"request_id", "price", "currency", "model_name", "model_version"}
+    assert Prediction.model_validate_json(response.content).price == body["price"]
     assert body["price"] == pytest.approx(expected_price(linear, home), rel=1e-9)
     assert (body["currency"], body["model_name"], body["model_version"]) == (
         "EUR",
@@ -77,6 +80,80 @@ def test_a_bad_field_is_named_with_its_value_and_what_is_allowed(
     else:
         assert problem["allowed"].startswith("the fields squareMeters")
     assert field in body["message"]
+    assert ErrorBody.model_validate(body).detail[0].field == field
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("hasPool", 0.9999999999), ("hasGuestRoom", 4.9999999999), ("hasPool", 2.589e-42)]
+    + [("hasYard", 1e-9), ("floors", 3.5)],
+)
+def test_whole_means_whole_on_every_route(client, home, spec, field, value):
+    allowed = spec.column(field).allowed()
+    sentence = f"{field}: {value} must be {allowed}"
+    single = client.post("/predict", json={**home, field: value})
+    assert single.status_code == 422
+    assert [(p["field"], p["input"], p["msg"]) for p in single.json()["detail"]] == [
+        (field, value, sentence)
+    ]
+    batch = client.post("/predict/batch", json=[home, {**home, field: value}])
+    assert batch.status_code == 422
+    assert batch.json()["detail"][0]["msg"] == f"row 1, {sentence}"
+    mlflow = client.post("/invocations", json={"dataframe_records": [{**home, field: value}]})
+    assert mlflow.status_code == 400 and mlflow.json()["message"] == f"row 0, {sentence}"
+
+
+def test_a_number_of_hundreds_of_digits_names_its_field(client, home):
+    body = json.dumps(home).replace(f'"garage": {home["garage"]}', '"garage": ' + "9" * 400)
+    allowed = "must be a whole number from 0 to 1,000 m²"
+    headers = {"content-type": "application/json"}
+    single = client.post("/predict", content=body, headers=headers)
+    assert single.status_code == 422
+    assert single.json()["detail"][0]["field"] == "garage"
+    assert (
+        single.json()["message"].startswith("garage: 999") and allowed in single.json()["message"]
+    )
+    mlflow = client.post(
+        "/invocations", content='{"dataframe_records": [' + body + "]}", headers=headers
+    )
+    assert mlflow.status_code == 400, mlflow.text
+    assert mlflow.json()["message"].startswith("row 0, garage: 999")
+    assert allowed in mlflow.json()["message"]
+
+
+@pytest.mark.parametrize("text", ["75_523", "１２３", "٣", "nan", "0x10"])
+def test_a_csv_body_takes_ascii_numbers_only(client, home, spec, text):
+    names = spec.feature_names
+    values = [text if n == "cityCode" else str(home[n]) for n in names]
+    csv = ",".join(names) + "\n" + ",".join(values) + "\n"
+    response = client.post("/invocations", content=csv, headers={"content-type": "text/csv"})
+    assert response.status_code == 400
+    assert response.json()["message"] == (
+        f"row 0, cityCode: {text!r} is not a number (must be a whole number from 1 to 100,000)"
+    )
+
+
+@pytest.mark.parametrize(
+    "content_type", [None, "text/plain", "application/x-www-form-urlencoded", "application/gzip"]
+)
+def test_a_body_of_another_content_type_is_415(client, home, content_type):
+    headers = {"content-type": content_type} if content_type else {}
+    response = client.post("/predict", content=json.dumps(home), headers=headers)
+    assert response.status_code == 415, response.text
+    assert ErrorBody.model_validate(response.json()).error == "unsupported_media_type"
+    assert "send application/json" in response.json()["message"]
+    charset = {"content-type": "application/json; charset=utf-8"}
+    assert client.post("/predict", content=json.dumps(home), headers=charset).status_code == 200
+
+
+def test_unknown_paths_and_methods_answer_an_error_body(client):
+    for response, status, cause in (
+        (client.get("/nowhere"), 404, "not_found"),
+        (client.get("/predict"), 405, "method_not_allowed"),
+    ):
+        assert response.status_code == status
+        body = ErrorBody.model_validate(response.json())
+        assert body.error == cause and body.request_id == response.headers["x-request-id"]
 
 
 def test_whole_numbers_written_as_floats_are_accepted(client, home):
@@ -88,13 +165,14 @@ def test_whole_numbers_written_as_floats_are_accepted(client, home):
 
 def test_a_missing_field_is_named(client, home):
     body = client.post("/predict", json={k: v for k, v in home.items() if k != "attic"}).json()
-    assert body["detail"][0]["msg"] == "attic is missing"
+    assert body["detail"][0]["msg"] == "attic: is missing"
     assert body["detail"][0]["allowed"] == "a whole number from 0 to 10,000 m²"
 
 
 @pytest.mark.parametrize("content", [b"", b"{", b"squareMeters=3", b"\xff\xfe", b"[1,]"])
 def test_a_body_that_is_not_json_is_400(client, content):
-    response = client.post("/predict", content=content)
+    headers = {"content-type": "application/json"}
+    response = client.post("/predict", content=content, headers=headers)
     assert response.status_code == 400
     assert response.json()["error"] == "not_json"
     assert response.json()["message"].startswith("the body is not valid JSON")
@@ -115,13 +193,21 @@ def test_a_body_over_the_size_limit_is_413(monkeypatch, home):
         response = small.post("/predict", json={**home, "padding": "x" * 3000})
         assert response.status_code == 413
         assert response.json()["detail"][0]["allowed"] == "at most 2000 bytes"
-        chunked = small.post("/predict", content=iter([b"[" + b" " * 1500, b" " * 1500 + b"]"]))
+        chunked = small.post(
+            "/predict",
+            content=iter([b"[" + b" " * 1500, b" " * 1500 + b"]"]),
+            headers={"content-type": "application/json"},
+        )
         assert chunked.status_code == 413
+        assert ErrorBody.model_validate(chunked.json()).error == "body_too_large"
+        csv = small.post("/invocations", content=b"x" * 3000, headers={"content-type": "text/csv"})
+        assert csv.status_code == 413 and csv.json()["error_code"] == "BAD_REQUEST"
 
 
 def test_batch_prices_each_home_in_order(client, home, data, linear):
     homes = [home] + data.x_holdout.head(4).to_dict(orient="records")
-    body = client.post("/predict/batch", json=homes).json()
+    response = client.post("/predict/batch", json=homes)
+    body = BatchPrediction.model_validate_json(response.content).model_dump()
     expected = linear.predict(pd.DataFrame(homes))
     assert body["prices"] == pytest.approx(list(expected), rel=1e-9)
     assert body["model_version"] == "1" and body["currency"] == "EUR"
@@ -132,7 +218,7 @@ def test_batch_refusals_name_the_row(client, home):
     assert response.status_code == 422
     (problem,) = response.json()["detail"]
     assert problem["loc"] == ["body", 1, "garage"]
-    assert problem["msg"] == "row 1, garage: 5000 is out of range"
+    assert problem["msg"] == "row 1, garage: 5000 must be a whole number from 0 to 1,000 m²"
     assert client.post("/predict/batch", json=[]).status_code == 422
     assert (
         client.post("/predict/batch", json=home)
@@ -171,7 +257,7 @@ def test_invocations_refusals_carry_mlflow_s_error_code(client, home):
     assert response.status_code == 400
     body = response.json()
     assert body["error_code"] == "BAD_REQUEST"
-    assert body["message"].startswith("row 0, made: 1.5 is not a whole number")
+    assert body["message"] == "row 0, made: 1.5 must be a whole number from 1900 to 2030"
     response = client.post("/invocations", content=b"x", headers={"content-type": "text/plain"})
     assert response.status_code == 415 and body["request_id"]
 
@@ -185,8 +271,8 @@ def test_health_ready_and_model(client):
         "model_version": "1",
     }
     model = client.get("/model").json()
-    assert (model["version"], model["alias"], model["predictor"]) == ("1", "champion", "linear")
-    assert model["dataset_version"] == "test-version" and model["dataset"] == "kaggle"
+    assert (model["version"], model["alias"], model["predictor"]) == ("1", "champion", "onnx")
+    assert re.fullmatch(r"[0-9a-f]{16}", model["dataset_version"]) and model["dataset"] == "kaggle"
     assert set(model["metrics"]) == {"rmse", "mae", "r2", "mape"}
     assert model["metrics"]["r2"] > 0.9999
     assert model["registry_error"] is None and model["last_checked_at"]
@@ -233,7 +319,7 @@ def test_metrics_count_requests_errors_prices_and_the_model(client, home):
     )
     assert metric(text, "paris_housing_predicted_price_eur_count") == 5
     assert metric(text, "paris_housing_predicted_price_eur_bucket", le="+Inf") == 5
-    assert metric(text, "paris_housing_model_info", version="1", predictor="linear") == 1
+    assert metric(text, "paris_housing_model_info", version="1", predictor="onnx") == 1
     assert metric(text, "paris_housing_model_ready") == 1
 
 

@@ -1,4 +1,4 @@
-"""Many rows at once: MLflow's scoring formats, CSV, and the vectorised checks."""
+"""Many rows at once: MLflow's scoring formats and CSV (the rules' array form: tests/unit)."""
 
 from __future__ import annotations
 
@@ -6,12 +6,7 @@ import numpy as np
 import pytest
 
 from webservice.errors import ApiError
-from webservice.rows import InvalidRows, RowChecker, from_csv, from_mlflow_json, matrix
-
-
-@pytest.fixture
-def checker(spec) -> RowChecker:
-    return RowChecker(spec)
+from webservice.rows import from_csv, from_mlflow_json, matrix
 
 
 @pytest.fixture
@@ -114,33 +109,18 @@ def test_more_rows_than_allowed_is_413_with_the_count_and_limit(spec, homes):
     assert caught.value.problems[0]["allowed"] == "at most 10 rows"
 
 
-def test_the_checker_names_row_field_value_and_range(spec, checker, homes):
-    rows = expected(spec, homes)
-    rows[1, spec.feature_names.index("made")] = 1800
-    rows[2, spec.feature_names.index("floors")] = 2.5
-    rows[2, spec.feature_names.index("attic")] = np.nan
-    problems = {tuple(p["loc"]): p for p in checker.problems(rows)}
-    assert set(problems) == {("body", 1, "made"), ("body", 2, "floors"), ("body", 2, "attic")}
-    made = problems[("body", 1, "made")]
-    assert made["input"] == 1800 and made["type"] == "out_of_range"
-    assert made["allowed"] == "a whole number from 1900 to 2030"
-    assert problems[("body", 2, "floors")]["msg"] == "row 2, floors: 2.5 is not a whole number"
-    assert problems[("body", 2, "attic")]["input"] is None
-    assert problems[("body", 2, "attic")]["msg"] == "row 2, attic is missing"
-
-
-def test_a_million_rows_are_checked_and_one_bad_value_at_the_end_is_found(checker, data):
-    rows = np.tile(data.x_train.to_numpy(np.float64), (125, 1))[:1_000_000]
-    assert checker.problems(rows) == []
-    rows[-1, 0] = 0  # squareMeters below its minimum of 1
-    with pytest.raises(InvalidRows) as caught:
-        checker.check(rows)
-    assert caught.value.problems[0]["loc"] == ["body", 999_999, "squareMeters"]
-
-
-def test_infinite_values_are_refused(spec, checker, homes):
-    rows = expected(spec, homes)
-    rows[0, 0] = np.inf
-    problem = checker.problems(rows)[0]
-    assert problem["msg"] == "row 0, squareMeters: inf is not a finite number"
-    assert problem["input"] == "inf"
+def test_csv_cells_are_read_by_the_spec_s_grammar(spec, homes):
+    names = spec.feature_names
+    cells = [[str(h[n]) for n in names] for h in homes]
+    cells[0][names.index("garage")] = ""
+    cells[1][names.index("floors")] = "７"
+    cells[2][names.index("made")] = "1e400"
+    body = "\n".join(",".join(row) for row in [names, *cells]).encode()
+    with pytest.raises(ApiError) as caught:
+        from_csv(body, spec, 100)
+    assert [p["msg"] for p in caught.value.problems] == [
+        "row 0, garage: is missing",
+        "row 1, floors: '７' is not a number (must be a whole number from 1 to 100)",
+        "row 2, made: 1e400 must be a whole number from 1900 to 2030",
+    ]
+    assert caught.value.problems[1]["loc"] == ["body", 1, "floors"]
