@@ -20,7 +20,7 @@ from model_selection.onnx_export import (
     CHECK_ROWS,
     INPUT_NAME,
     MAX_RELATIVE_ERROR,
-    Outcome,
+    OnnxOutcome,
     check_rows,
     convert_pipeline,
     element_types,
@@ -87,7 +87,7 @@ def tree_ensemble(model: onnx.ModelProto) -> dict:
 def test_every_family_passes_the_check(exported, name):
     check = exported[name].check
     expected_type = INPUT_TYPES[name]
-    assert check.outcome is Outcome.PASSED and check.passed
+    assert check.outcome is OnnxOutcome.PASSED and check.passed
     assert check.element_type == expected_type
     assert 0 <= check.max_relative_error <= MAX_RELATIVE_ERROR
     assert check.sentence == (
@@ -193,7 +193,7 @@ def test_a_histogram_boosting_pipeline_is_unavailable_with_the_reason(shipped, s
         estimator=lambda seed: HistGradientBoostingRegressor(max_iter=20, random_state=seed),
     )
     export = export_onnx(fit(candidate, shipped, spec), spec)
-    assert export.check.outcome is Outcome.UNAVAILABLE and not export.check.passed
+    assert export.check.outcome is OnnxOutcome.UNAVAILABLE and not export.check.passed
     assert export.model is None
     assert export.check.max_relative_error is None and export.check.element_type is None
     # skl2onnx 1.20 writes a numpy boolean where ONNX wants an int (scikit-learn 1.9's trees)
@@ -207,7 +207,7 @@ def test_a_twin_that_predicts_differently_fails_with_its_smallest_error():
     export = judge(
         {"float64": (b"a", 3e-4), "float32": (b"b", 2.1e-4)}, {}, "12 rows", "LinearRegression"
     )
-    assert export.check.outcome is Outcome.FAILED and export.model == b"b"
+    assert export.check.outcome is OnnxOutcome.FAILED and export.model == b"b"
     assert export.check.sentence == (
         "failed: max relative error 2.1e-04 on 12 rows with float32 input is above the limit "
         "1e-05"
