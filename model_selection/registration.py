@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING
 from model_selection.behaviour import never_lower_violations
 from model_selection.data import TrainingData
 from model_selection.evaluation import CandidateResult
-from model_selection.metrics import Metrics, regression_metrics
 from model_selection.onnx_export import OnnxCheck, export_onnx
 from model_selection.promotion import ChampionScore, Decision, Outcome, decide
 from model_selection.tracking import LoggedCandidate, log_onnx
+from paris_housing.metrics import Metrics, regression_metrics
 from paris_housing.registry import CHALLENGER, alias_version, mlflow_client
-from paris_housing.settings import QualityGate, Settings, get_settings
+from paris_housing.settings import QualityGate, Settings, SettingsError, get_settings
 
 if TYPE_CHECKING:  # pragma: no cover
     from mlflow import MlflowClient
@@ -63,11 +63,18 @@ def champion_alias(settings: Settings) -> str:
     """The alias promotion moves and the service serves: the ``model_alias`` setting."""
     alias = settings.model_alias
     if alias == CHALLENGER:
-        raise ValueError(
+        raise SettingsError(
             f"PARIS_HOUSING_MODEL_ALIAS is {alias!r}, the alias of the models that lost to the "
             "champion: name the champion's alias anything else (default 'champion')"
         )
     return alias
+
+
+def check_promotion_settings(settings: Settings, dataset: str) -> QualityGate:
+    """The dataset's gate, once the alias to promote to is known to be usable: run before any
+    fitting, so that a wrong setting costs a second, not a training."""
+    champion_alias(settings)
+    return quality_gate(settings, dataset)
 
 
 def champion_score(

@@ -74,7 +74,7 @@ def train(
         str | None,
         typer.Option(
             help="Comma-separated candidates to try, e.g. linear,ridge [default: all of them: "
-            "linear, ridge, random_forest, xgboost].",
+            "linear, ridge, random_forest, xgboost, lightgbm].",
             show_default=False,
         ),
     ] = None,

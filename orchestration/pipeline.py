@@ -25,7 +25,7 @@ from model_selection.evaluation import (
     evaluate_fold,
     select_best,
 )
-from model_selection.registration import Registration, quality_gate
+from model_selection.registration import Registration, check_promotion_settings
 from model_selection.tracking import LoggedCandidate, SelectionRun, check_tracking, prepare_tracking
 from model_selection.train import log_and_register
 from paris_housing.datasets import DatasetSpec, get_spec
@@ -100,7 +100,9 @@ STORE = Step("store-periods", store, "writing to the bucket", io=True)
 
 CHECK_TRACKING = Step("check-tracking", check_tracking, "checking the tracking server", io=True)
 LOAD_DATA = Step("load-training-data", load_training_data, "reading the dataset", io=True)
-CHECK_GATE = Step("check-quality-gate", quality_gate, "checking the dataset's quality gate")
+CHECK_PROMOTION = Step(
+    "check-promotion-settings", check_promotion_settings, "checking the gate and the alias"
+)
 PREPARE_TRACKING = Step("prepare-tracking", prepare_tracking, "opening the tracking store", io=True)
 CROSS_VALIDATE = Step("cross-validate-fold", evaluate_fold, "cross-validating {name}")
 FIT_HOLDOUT = Step("fit-and-holdout", evaluate_candidate, "fitting {name} on every training period")
@@ -150,12 +152,12 @@ def train_steps(
     seed: int = SEED,
 ) -> TrainResult:
     """Cross-validate and fit ``names`` on the latest version, log them, register and promote
-    the best through the gate. A stopped tracking server or a dataset without a gate fails
-    before any fitting; opening the tracking store overlaps with the fits."""
+    the best through the gate. A stopped tracking server, a dataset without a gate or an
+    unusable alias fails before any fitting; opening the tracking store overlaps with the fits."""
     started = time.perf_counter()
     uri = runner.run(CHECK_TRACKING, settings)
     data: TrainingData = runner.run(LOAD_DATA, spec.name, settings)
-    runner.run(CHECK_GATE, settings, data.dataset)
+    runner.run(CHECK_PROMOTION, settings, data.dataset)
     store_ready = runner.submit(PREPARE_TRACKING, spec.registered_model_name, settings)
     results = []
     for name in names:

@@ -17,6 +17,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+class SettingsError(ValueError):
+    """A setting holds a value the project cannot work with; the message says what to set."""
+
+
 class QualityGate(BaseModel):
     """What a model must reach on the holdout period before it may be promoted."""
 

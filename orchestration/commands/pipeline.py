@@ -23,6 +23,7 @@ USER_ERRORS = (
     "RegistryMissing",
     "MlflowException",
     "KeyError",
+    "SettingsError",
 )
 
 

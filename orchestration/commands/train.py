@@ -24,11 +24,14 @@ def run_train(dataset: str | None, candidates: str | None) -> None:
     from model_selection.promotion import Outcome
     from model_selection.tracking import TrackingUnavailable
     from orchestration.pipeline import train_models
+    from paris_housing.settings import SettingsError
     from paris_housing.storage import BucketError
 
     logging.getLogger("mlflow").setLevel(logging.WARNING)  # its INFO lines would break the display
     names = [n.strip() for n in candidates.split(",") if n.strip()] if candidates else None
-    with user_errors(BucketError, TrackingUnavailable, DataError, MlflowException, KeyError):
+    with user_errors(
+        BucketError, TrackingUnavailable, DataError, MlflowException, KeyError, SettingsError
+    ):
         with console.status("training") as status:
             result = train_models(
                 dataset=dataset,
@@ -88,6 +91,8 @@ def print_summary(result: TrainResult) -> None:
         f"[{OUTCOME_STYLE[outcome]}]{outcome}[/] — {reg.decision.reason}.",
         soft_wrap=True,
     )
+    served = "served by ONNX Runtime" if reg.onnx.passed else "the service will run the pipeline"
+    console.print(f"ONNX twin: {reg.onnx.sentence} ({served}).", soft_wrap=True)
     console.print(
         f"Tracked in {result.tracking_uri} (run {result.selection.run_id}) "
         f"in {result.seconds:.1f} s.",

@@ -7,7 +7,12 @@ from typing import Any
 
 
 def candidates_markdown(
-    candidates: Sequence[Any], chosen: str, decision: str, model: str, version: str
+    candidates: Sequence[Any],
+    chosen: str,
+    decision: str,
+    model: str,
+    version: str,
+    onnx: str | None = None,
 ) -> str:
     """A markdown table of the candidates' CV and holdout scores, then the registry decision."""
     lines = [
@@ -22,6 +27,8 @@ def candidates_markdown(
             f"| {h.mape:.3%} | {c.fit_seconds:.2f} | {c.predict_seconds:.3f} |"
         )
     lines += ["", f"**{model} version {version}**: {decision}"]
+    if onnx:
+        lines += ["", f"ONNX twin: {onnx}"]
     return "\n".join(lines)
 
 

@@ -80,7 +80,12 @@ def training_flow(
         decision.tag,
     )
     report = candidates_markdown(
-        results, chosen, decision.tag, registration.model_name, registration.version
+        results,
+        chosen,
+        decision.tag,
+        registration.model_name,
+        registration.version,
+        registration.onnx.sentence,
     )
     create_markdown_artifact(
         report,

@@ -39,6 +39,7 @@ def test_train_prints_the_candidates_and_promotes():
         in out
     )
     assert "there was no champion" in out
+    assert "ONNX twin: passed: max relative error" in out and "(served by ONNX Runtime)" in out
 
     again = runner.invoke(app, ["train", "--candidates", "linear"])
     assert again.exit_code == 0, again.output
@@ -93,3 +94,15 @@ def test_unknown_candidate_exits_1_naming_the_known_ones():
         "unknown candidate(s) 'lasso'; known candidates: linear, ridge, random_forest, xgboost"
         in output(result)
     )
+
+
+@pytest.mark.usefixtures("ingested_here")
+def test_an_unusable_alias_exits_1_before_any_fitting(monkeypatch):
+    monkeypatch.setenv("PARIS_HOUSING_MODEL_ALIAS", "challenger")
+    get_settings.cache_clear()
+    start = time.perf_counter()
+    result = runner.invoke(app, ["train"])
+    assert result.exit_code == 1
+    assert "PARIS_HOUSING_MODEL_ALIAS is 'challenger'" in output(result)
+    assert "Traceback" not in result.output
+    assert time.perf_counter() - start < 15  # all five candidates would take far longer

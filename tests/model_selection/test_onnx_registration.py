@@ -15,6 +15,7 @@ from model_selection.registration import register_and_promote
 from model_selection.tracking import LoggedCandidate, prepare_tracking
 from model_selection.train import log_and_register
 from paris_housing.registry import CHALLENGER, CHAMPION, alias_version, mlflow_client
+from paris_housing.settings import SettingsError
 from tests.model_selection.conftest import make_settings
 
 pytestmark = pytest.mark.slow  # selections on the shipped data, registered in MLflow
@@ -140,5 +141,5 @@ def test_promotion_moves_the_alias_the_service_serves(ingested, tmp_path):
 
 def test_the_challenger_alias_cannot_be_the_served_one(ingested, tmp_path):
     settings = make_settings(tmp_path, bucket=ingested.bucket, model_alias=CHALLENGER)
-    with pytest.raises(ValueError, match="PARIS_HOUSING_MODEL_ALIAS is 'challenger'"):
+    with pytest.raises(SettingsError, match="PARIS_HOUSING_MODEL_ALIAS is 'challenger'"):
         select(settings, ["linear"])

@@ -54,6 +54,7 @@ def test_training_flow_ingests_trains_promotes_and_reports():
     table = _artifact("kaggle-candidates")
     assert "| linear **(chosen)** |" in table and "| ridge |" in table
     assert "paris-housing-kaggle version 1" in table and "promoted" in table
+    assert "ONNX twin: passed: max relative error" in table
     assert "| 4 | 2014–2021 | 2,507 |" in _artifact("kaggle-ingestion")
 
     again = training_flow(source="shipped", candidates=FAST)
