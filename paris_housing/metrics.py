@@ -1,4 +1,5 @@
-"""Regression metrics of an estimate against the truth."""
+"""Regression metrics of an estimate against the truth: the one home of RMSE, MAE, R² and MAPE,
+for model selection, batch scoring and monitoring alike."""
 
 from __future__ import annotations
 

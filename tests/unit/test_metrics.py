@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from model_selection.metrics import Metrics, regression_metrics
+from paris_housing.metrics import Metrics, regression_metrics
 
 
 def test_metrics_of_a_known_estimate():
