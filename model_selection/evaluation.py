@@ -13,7 +13,7 @@ from sklearn.pipeline import Pipeline
 
 from model_selection.candidates import ESTIMATOR, SEED, get_candidates
 from model_selection.data import Fold, TrainingData
-from model_selection.metrics import Metrics, regression_metrics
+from paris_housing.metrics import Metrics, regression_metrics
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from model_selection.metrics import Metrics
+from paris_housing.metrics import Metrics
 from paris_housing.settings import QualityGate
 
 

@@ -14,8 +14,8 @@ import pytest
 from mlflow import MlflowClient
 
 from model_selection.data import load_training_data
-from model_selection.metrics import regression_metrics
 from orchestration.pipeline import ingest_dataset
+from paris_housing.metrics import regression_metrics
 from tests.servers import VENV_BIN, Server, free_port
 
 pytestmark = pytest.mark.integration

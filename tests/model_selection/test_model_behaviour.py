@@ -4,7 +4,7 @@ import mlflow
 import numpy as np
 import pytest
 
-from model_selection.metrics import regression_metrics
+from paris_housing.metrics import regression_metrics
 from paris_housing.registry import CHAMPION, alias_version, configure_mlflow, mlflow_client
 
 pytestmark = pytest.mark.slow  # the session selection of every candidate (~20 s)

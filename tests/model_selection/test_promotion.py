@@ -2,8 +2,8 @@
 
 import pytest
 
-from model_selection.metrics import Metrics
 from model_selection.promotion import ChampionScore, Outcome, decide, gate_failures
+from paris_housing.metrics import Metrics
 from paris_housing.settings import QualityGate, Settings
 
 GATE = QualityGate(max_rmse=5_000, min_r2=0.9999, never_lower_with=("squareMeters",))
