@@ -3,6 +3,9 @@
 Routes stay thin: the form validates, :class:`~flask_deployment.predictions.PredictionClient`
 asks the prediction service, :func:`~flask_deployment.submissions.submission_document` builds the
 document and :class:`~flask_deployment.relay.Relay` stores it (outbox first, then MongoDB).
+A successful post is answered with a redirect (303, Post/Redirect/Get) to the result page of its
+reference, ``/estimates/<request id>``, which shows the estimate as stored: reloading it shows
+the same estimate and stores nothing.
 """
 
 from __future__ import annotations
@@ -22,11 +25,16 @@ from flask_deployment.predictions import (
     ServiceRejected,
     ServiceUnavailable,
 )
-from flask_deployment.relay import Relay, Store
+from flask_deployment.relay import Relay, Store, StoreUnreachable
 from flask_deployment.security import install_headers, secret_key
 from flask_deployment.store import StoreError, SubmissionStore
-from flask_deployment.submissions import new_request_id, submission_document
-from flask_deployment.values import format_euros, format_input
+from flask_deployment.submissions import (
+    is_reference,
+    new_request_id,
+    stored_estimate,
+    submission_document,
+)
+from flask_deployment.values import format_input, format_price
 from paris_housing.datasets import DatasetSpec, get_spec
 from paris_housing.settings import Settings, get_settings
 
@@ -102,6 +110,7 @@ def _routes(app: Flask) -> None:
     app.before_request(wake_relay)
     app.add_url_rule("/", "form", show_form, methods=["GET"])
     app.add_url_rule("/", "estimate", estimate, methods=["POST"])
+    app.add_url_rule("/estimates/<reference>", "result", result, methods=["GET"])
     app.add_url_rule("/healthz", "health", health, methods=["GET"])
     app.add_url_rule("/favicon.ico", "favicon", favicon, methods=["GET"])
     app.register_error_handler(CSRFError, csrf_failed)
@@ -119,7 +128,8 @@ def show_form() -> ResponseReturnValue:
 
 
 def estimate() -> ResponseReturnValue:
-    """Validate, ask the service, store, show the estimate (or what went wrong)."""
+    """Validate, ask the service, store, and send the browser to the result (303); or show the
+    form again with what went wrong."""
     svc = services()
     form = svc.form_class()
     if not form.validate():
@@ -150,15 +160,37 @@ def estimate() -> ResponseReturnValue:
         answer.price,
         answer.model_version,
     )
-    answers = [(c.label, format_input(c, inputs[c.name])) for c in svc.spec.features]
+    return redirect(url_for("result", reference=request_id), code=303)
+
+
+def result(reference: str) -> ResponseReturnValue:
+    """The estimate of the submission ``reference``, as it was stored (nothing is stored here)."""
+    svc = services()
+    try:
+        document = svc.relay.find(reference) if is_reference(reference) else None
+    except StoreUnreachable as down:
+        log.warning("result page %s: %s", reference, down)
+        message = (
+            "Your estimate is saved, but it cannot be shown right now. "
+            "Reload this page in a few minutes."
+        )
+        return render_template("error.html", code=503, title="Try again soon", message=message), 503
+    answer = None if document is None else stored_estimate(document)
+    if document is None or answer is None:
+        message = (
+            f"No estimate has the reference {reference}. Check the address, or estimate the "
+            "home again."
+        )
+        return (
+            render_template("error.html", code=404, title="No such estimate", message=message),
+            404,
+        )
+    answers = [(c.label, format_input(c, document["inputs"][c.name])) for c in svc.spec.features]
     return render_template(
         "result.html",
         estimate=answer,
-        price=format_euros(answer.price),
-        low=format_euros(answer.interval.low) if answer.interval else None,
-        high=format_euros(answer.interval.high) if answer.interval else None,
+        price=format_price(answer.price, answer.currency),
         answers=answers,
-        request_id=request_id,
     )
 
 

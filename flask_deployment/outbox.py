@@ -1,8 +1,10 @@
 """A durable local outbox: each submission is on disk before MongoDB is even tried.
 
 One SQLite file (WAL, ``synchronous=FULL``: a committed row survives a crash or a power cut),
-shared safely by every thread and every gunicorn worker of the app. A row leaves the outbox only
-once MongoDB holds its document, so a MongoDB outage delays submissions but never loses them.
+shared safely by every thread and every gunicorn worker of the app. A row waits in the outbox
+until MongoDB holds its document, so a MongoDB outage delays submissions but never loses them.
+A delivered row is kept for :data:`KEEP_DELIVERED_SECONDS` more (no longer waiting), so that a
+submission's result page can be shown from here even while MongoDB is away.
 """
 
 from __future__ import annotations
@@ -19,13 +21,16 @@ from typing import Any
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS outbox (
-    request_id TEXT PRIMARY KEY,
-    document   TEXT NOT NULL,
-    queued_at  REAL NOT NULL,
-    attempts   INTEGER NOT NULL DEFAULT 0,
-    last_error TEXT
+    request_id   TEXT PRIMARY KEY,
+    document     TEXT NOT NULL,
+    queued_at    REAL NOT NULL,
+    attempts     INTEGER NOT NULL DEFAULT 0,
+    last_error   TEXT,
+    delivered_at REAL
 )
 """
+_INDEX = "CREATE INDEX IF NOT EXISTS outbox_delivered_at ON outbox (delivered_at)"
+KEEP_DELIVERED_SECONDS = 3600.0
 _DATETIME = "__datetime__"
 
 
@@ -48,6 +53,10 @@ class Outbox:
             db.execute("PRAGMA journal_mode=WAL")  # persistent: set once for the file
         with self._connect() as db:
             db.execute(_SCHEMA)
+            columns = {row[1] for row in db.execute("PRAGMA table_info(outbox)")}
+            if "delivered_at" not in columns:  # an outbox written before delivered rows stayed
+                db.execute("ALTER TABLE outbox ADD COLUMN delivered_at REAL")
+            db.execute(_INDEX)
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -75,7 +84,8 @@ class Outbox:
         """The oldest documents still waiting, at most ``limit``."""
         with self._connect() as db:
             rows = db.execute(
-                "SELECT request_id, document, attempts FROM outbox ORDER BY queued_at LIMIT ?",
+                "SELECT request_id, document, attempts FROM outbox WHERE delivered_at IS NULL "
+                "ORDER BY queued_at LIMIT ?",
                 (limit,),
             ).fetchall()
         return [Pending(rid, decode(doc), attempts) for rid, doc, attempts in rows]
@@ -84,15 +94,30 @@ class Outbox:
         """The waiting document with this id, if any."""
         with self._connect() as db:
             row = db.execute(
-                "SELECT request_id, document, attempts FROM outbox WHERE request_id = ?",
+                "SELECT request_id, document, attempts FROM outbox "
+                "WHERE request_id = ? AND delivered_at IS NULL",
                 (request_id,),
             ).fetchone()
         return None if row is None else Pending(row[0], decode(row[1]), row[2])
 
-    def delivered(self, request_id: str) -> None:
-        """MongoDB holds the document: forget it here."""
+    def recent(self, request_id: str) -> dict[str, Any] | None:
+        """The document with this id, waiting or delivered in the last
+        :data:`KEEP_DELIVERED_SECONDS`, if any."""
         with self._connect() as db:
-            db.execute("DELETE FROM outbox WHERE request_id = ?", (request_id,))
+            row = db.execute(
+                "SELECT document FROM outbox WHERE request_id = ?", (request_id,)
+            ).fetchone()
+        return None if row is None else decode(row[0])
+
+    def delivered(self, request_id: str) -> None:
+        """MongoDB holds the document: it no longer waits (and rows delivered long ago go)."""
+        now = time.time()
+        with self._connect() as db:
+            db.execute(
+                "UPDATE outbox SET delivered_at = ? WHERE request_id = ? AND delivered_at IS NULL",
+                (now, request_id),
+            )
+            db.execute("DELETE FROM outbox WHERE delivered_at < ?", (now - KEEP_DELIVERED_SECONDS,))
 
     def failed(self, request_id: str, error: str) -> None:
         """Count a failed delivery and remember why (kept for the next try)."""
@@ -105,7 +130,9 @@ class Outbox:
     def count(self) -> int:
         """How many documents are waiting."""
         with self._connect() as db:
-            return db.execute("SELECT COUNT(*) FROM outbox").fetchone()[0]
+            return db.execute("SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL").fetchone()[
+                0
+            ]
 
 
 def encode(document: dict[str, Any]) -> str:

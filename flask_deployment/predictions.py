@@ -1,55 +1,25 @@
 """The prediction service, seen from the form: one HTTP call, its answer, or why there is none.
 
 The form loads no model: it sends the typed inputs to ``POST {api_url}/predict`` with its own
-request id in ``X-Request-ID`` (so the service's log and the stored submission share it) and reads
-the price, the model's name and version, and, when the service gives them, an interval and the
-main reasons. Parsing the answer is pure (:func:`parse_estimate`); :class:`PredictionClient` only
-does the I/O.
+request id in ``X-Request-ID`` (so the service's log and the stored submission share it) and
+reads the answer with the contract both sides share (:mod:`paris_housing.contract`): a 200 is a
+:class:`~paris_housing.contract.Prediction`, any refusal an
+:class:`~paris_housing.contract.ErrorBody` whose problems name their field. Reading an answer is
+pure (:func:`parse_estimate`, :func:`parse_rejection`, :func:`unavailable`);
+:class:`PredictionClient` only does the I/O.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Mapping, Sequence
 
 import httpx
+from pydantic import ValidationError
 
-from flask_deployment.values import format_euros
+from paris_housing.contract import ErrorBody, Prediction
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _UNREADABLE = "the price service gave an answer we could not read"
-
-
-@dataclass(frozen=True)
-class Interval:
-    """A range the price likely falls in, with its confidence level when the service says it."""
-
-    low: float
-    high: float
-    level: float | None = None
-
-
-@dataclass(frozen=True)
-class Estimate:
-    """What the service answered for one home."""
-
-    price: float
-    currency: str
-    model_name: str
-    model_version: str
-    interval: Interval | None = None
-    reasons: tuple[str, ...] = field(default_factory=tuple)
-
-    def as_document(self) -> dict[str, Any]:
-        """The estimate as stored with the submission (plain types only)."""
-        return {
-            "price": self.price,
-            "currency": self.currency,
-            "interval": None if self.interval is None else vars(self.interval).copy(),
-            "reasons": list(self.reasons),
-        }
 
 
 class ServiceUnavailable(Exception):
@@ -74,57 +44,48 @@ class ServiceRejected(Exception):
         self.other = other
 
 
-def parse_estimate(body: Any) -> Estimate:
-    """The estimate in a 200 answer, or :class:`ServiceUnavailable` if it is not one."""
-    if not isinstance(body, Mapping):
-        raise ServiceUnavailable(
-            "the prediction service answered something that is not JSON", _UNREADABLE
-        )
-    price = _number(body.get("price"))
-    if price is None or price < 0:
-        raise ServiceUnavailable(
-            f"the prediction service answered no usable price ({body.get('price')!r})", _UNREADABLE
-        )
-    return Estimate(
-        price=price,
-        currency=str(body.get("currency") or "EUR"),
-        model_name=str(body.get("model_name") or "unknown"),
-        model_version=str(body.get("model_version") or "unknown"),
-        interval=_interval(body.get("interval")),
-        reasons=_reasons(body.get("reasons")),
+def _not_the_contract(what: str, error: ValidationError) -> ServiceUnavailable:
+    found = "; ".join(
+        f"{'.'.join(map(str, e['loc'])) or 'the body'}: {e['msg']}"
+        for e in error.errors(include_url=False)
+    )
+    return ServiceUnavailable(
+        f"the prediction service answered {what} that does not follow the contract ({found})",
+        _UNREADABLE,
     )
 
 
-def parse_rejection(body: Any, field_names: list[str]) -> ServiceRejected:
-    """FastAPI's 422 ``detail`` list, sorted into messages for the form's fields and the rest."""
-    detail = body.get("detail") if isinstance(body, Mapping) else body
-    items = detail if isinstance(detail, list) else [detail]
-    if not items and isinstance(body, Mapping) and body.get("message"):
-        items = [str(body["message"])]
+def parse_estimate(content: bytes) -> Prediction:
+    """The :class:`Prediction` of a 200 answer, or :class:`ServiceUnavailable` if it is not one."""
+    try:
+        return Prediction.model_validate_json(content)
+    except ValidationError as error:
+        raise _not_the_contract("a 200", error) from None
+
+
+def parse_rejection(content: bytes, field_names: Sequence[str]) -> ServiceRejected:
+    """The problems of a 422 answer, sorted into messages for the form's fields and the rest."""
+    try:
+        body = ErrorBody.model_validate_json(content)
+    except ValidationError as error:
+        raise _not_the_contract("a 422", error) from None
     by_field: dict[str, str] = {}
     other: list[str] = []
-    for item in items:
-        loc = item.get("loc", []) if isinstance(item, Mapping) else []
-        msg = str(item.get("msg", item)) if isinstance(item, Mapping) else str(item)
-        if isinstance(item, Mapping) and item.get("allowed"):
-            msg = f"{msg} (allowed: {item['allowed']})"
-        name = next((str(part) for part in reversed(loc) if str(part) in field_names), None)
-        if name is None:
-            other.append(msg)
+    for problem in body.detail:
+        if problem.field in field_names:
+            by_field.setdefault(problem.field, problem.msg)
         else:
-            by_field.setdefault(name, msg)
-    return ServiceRejected(by_field, other)
+            other.append(problem.msg)
+    return ServiceRejected(by_field, other if body.detail else [body.message])
 
 
-def unavailable(status: int, body: Any) -> ServiceUnavailable:
-    """Why an answer other than 200 or 422 gave no estimate (FastAPI's ``{"detail": reason}``
-    or the service's ``{"error", "message", "detail": [...]}``)."""
-    reason = None
-    if isinstance(body, Mapping):
-        reason = next(
-            (body[k] for k in ("detail", "message") if isinstance(body.get(k), str) and body[k]),
-            None,
-        )
+def unavailable(status: int, content: bytes) -> ServiceUnavailable:
+    """Why an answer other than 200 or 422 gave no estimate (the refusal's message, when the
+    answer is an ``ErrorBody``)."""
+    try:
+        reason: str | None = ErrorBody.model_validate_json(content).message
+    except ValidationError:
+        reason = None
     public = (
         "the price service has no model ready yet"
         if status == 503
@@ -136,47 +97,6 @@ def unavailable(status: int, body: Any) -> ServiceUnavailable:
     )
 
 
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    return float(value) if math.isfinite(value) else None
-
-
-def _interval(value: Any) -> Interval | None:
-    """Accepts ``{"low", "high", "level"}`` (or lower/upper) and ``[low, high]``."""
-    if isinstance(value, Mapping):
-        low = _number(value.get("low", value.get("lower")))
-        high = _number(value.get("high", value.get("upper")))
-        level = _number(value.get("level", value.get("confidence")))
-    elif isinstance(value, (list, tuple)) and len(value) == 2:
-        low, high, level = _number(value[0]), _number(value[1]), None
-    else:
-        return None
-    if low is None or high is None or low > high:
-        return None
-    return Interval(low, high, level)
-
-
-def _reasons(value: Any) -> tuple[str, ...]:
-    """Reasons as sentences: strings as given, ``{"feature", "effect"}`` items spelled out."""
-    if not isinstance(value, list):
-        return ()
-    reasons = []
-    for item in value[:10]:
-        if isinstance(item, str):
-            reasons.append(item)
-        elif isinstance(item, Mapping):
-            text = item.get("text") or item.get("description")
-            name = item.get("label") or item.get("feature") or item.get("name")
-            effect = _number(item.get("effect", item.get("contribution", item.get("impact"))))
-            if text:
-                reasons.append(str(text))
-            elif name and effect is not None:
-                sign = "+" if effect >= 0 else "−"
-                reasons.append(f"{name}: {sign}{format_euros(abs(effect))}")
-    return tuple(reasons)
-
-
 class PredictionClient:
     """Talks to the prediction service; thread-safe (one connection pool per app)."""
 
@@ -185,7 +105,7 @@ class PredictionClient:
         self.field_names = field_names
         self._http = httpx.Client(base_url=self.base_url, timeout=timeout_seconds)
 
-    def predict(self, inputs: Mapping[str, int | float], request_id: str) -> Estimate:
+    def predict(self, inputs: Mapping[str, int | float], request_id: str) -> Prediction:
         """The estimate for ``inputs``; raises :class:`ServiceUnavailable` or
         :class:`ServiceRejected`."""
         try:
@@ -201,20 +121,12 @@ class PredictionClient:
             raise ServiceUnavailable(
                 f"the prediction service at {self.base_url} cannot be reached ({exc})"
             ) from None
-        body = _json(response)
         if response.status_code == 200:
-            return parse_estimate(body)
+            return parse_estimate(response.content)
         if response.status_code == 422:
-            raise parse_rejection(body, self.field_names)
-        raise unavailable(response.status_code, body)
+            raise parse_rejection(response.content, self.field_names)
+        raise unavailable(response.status_code, response.content)
 
     def close(self) -> None:
         """Close the connection pool."""
         self._http.close()
-
-
-def _json(response: httpx.Response) -> Any:
-    try:
-        return response.json()
-    except ValueError:
-        return None

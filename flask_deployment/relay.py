@@ -4,7 +4,8 @@
 MongoDB once unless MongoDB was just found down. A background thread drains the outbox: every
 ``retry_seconds`` while documents wait, and at once when a request wakes it. A document leaves the
 outbox only after MongoDB has it; the insert is keyed by the request id, so a retry after a lost
-acknowledgement finds the document already there instead of writing it twice.
+acknowledgement finds the document already there instead of writing it twice. :meth:`Relay.find`
+reads a submission back wherever it is: the outbox while it waits there, else MongoDB.
 """
 
 from __future__ import annotations
@@ -23,6 +24,13 @@ class Store(Protocol):
 
     def insert(self, document: dict[str, Any]) -> bool:
         """Write once; False if it was already there; raise on failure."""
+
+    def find(self, request_id: str) -> dict[str, Any] | None:
+        """The document with this ``_id``, or None; raise on failure."""
+
+
+class StoreUnreachable(Exception):
+    """A submission could not be looked up: it is not in the outbox and the store failed."""
 
 
 class Relay:
@@ -56,6 +64,19 @@ class Relay:
         delivered = self._store_up and self._deliver(document["_id"], document)
         self._wake.set()
         return delivered
+
+    def find(self, request_id: str) -> dict[str, Any] | None:
+        """The submission with this request id: from the outbox while it waits there or was
+        delivered recently, else from the store (a document leaves the outbox only once the
+        store has it, so it is always in one of them); None if neither has it,
+        :class:`StoreUnreachable` if the store fails."""
+        document = self.outbox.recent(request_id)
+        if document is not None:
+            return document
+        try:
+            return self.store.find(request_id)
+        except self._errors as exc:
+            raise StoreUnreachable(f"submission {request_id} cannot be read: {exc}") from exc
 
     def drain(self) -> int:
         """Deliver what waits, oldest first, until the outbox is empty or the store fails.

@@ -82,13 +82,9 @@ class SubmissionStore:
             return False
         return True
 
-    def ping(self) -> bool:
-        """Whether MongoDB answers now."""
-        try:
-            self._client.admin.command("ping")
-        except PyMongoError:
-            return False
-        return True
+    def find(self, request_id: str) -> dict[str, Any] | None:
+        """The submission with this request id, or None; raises :data:`StoreError`."""
+        return self._collection.find_one({"_id": request_id})
 
     def close(self) -> None:
         """Close the client's connections."""

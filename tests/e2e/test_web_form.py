@@ -1,12 +1,15 @@
 """A person uses the form in a real browser: fills it, reads the estimate, and the submission is in
-MongoDB; an invalid value gets its message; the page works on a phone without JavaScript."""
+MongoDB; reloading the result shows the same estimate and stores nothing; an invalid value gets
+its message; the page works on a phone without JavaScript."""
 
 from __future__ import annotations
+
+import re
 
 import pytest
 from pymongo import MongoClient
 
-from flask_deployment.values import format_euros
+from flask_deployment.values import format_price
 from paris_housing.datasets import KAGGLE, Kind
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.slow]
@@ -55,26 +58,37 @@ def test_a_person_gets_an_estimate_and_the_submission_is_stored(stack, browser, 
 
     inputs = _expected_inputs()
     expected = stack.service.expected_price(inputs)
-    assert page.inner_text("#price") == format_euros(expected)
+    assert page.inner_text("#price") == format_price(expected)
     assert page.inner_text("#model-version") == stack.service.model_version
-    assert page.title() == f"Estimate {format_euros(expected)} · Paris home price estimate"
+    assert page.title() == f"Estimate {format_price(expected)} · Paris home price estimate"
     request_id = page.inner_text("#request-id")
     page.screenshot(path=str(artifacts / "web-result-desktop.png"), full_page=True)
 
+    assert re.fullmatch(rf"{re.escape(stack.url)}/estimates/{request_id}", page.url)
     document = _submissions(stack.mongo_uri)[request_id]
     assert document["status"] == "estimated" and document["inputs"] == inputs
     assert document["estimate"]["price"] == pytest.approx(expected, abs=0.01)
     assert document["model"]["version"] == stack.service.model_version
 
     before = len(_submissions(stack.mongo_uri))
+    page.reload()  # Post/Redirect/Get: the page is fetched again, nothing is posted
+    assert page.inner_text("#price") == format_price(expected)
+    assert page.inner_text("#request-id") == request_id
+    assert len(_submissions(stack.mongo_uri)) == before
+
     page.click("text=Estimate another home")
     page.fill("#squareMeters", "0")
     page.click("button[type=submit]")
     message = page.inner_text("#squareMeters-error")
-    assert message == "0 is below the minimum: enter a whole number from 1 to 100,000 m²."
+    assert message == "0 must be a whole number from 1 to 100,000 m²."
     assert page.is_visible("#error-summary")
     page.screenshot(path=str(artifacts / "web-invalid-desktop.png"), full_page=True)
     assert len(_submissions(stack.mongo_uri)) == before
+
+    missing = page.goto(f"{stack.url}/estimates/{'0' * 32}")
+    assert missing.status == 404
+    assert page.inner_text("h1") == "No such estimate"
+    assert f"No estimate has the reference {'0' * 32}." in page.inner_text("main")
     context.close()
 
 
@@ -94,7 +108,7 @@ def test_the_form_works_on_a_phone_without_javascript(stack, browser, artifacts)
     page.click("button[type=submit]")
     page.wait_for_selector("#price")
     inputs = _expected_inputs()
-    assert page.inner_text("#price") == format_euros(stack.service.expected_price(inputs))
+    assert page.inner_text("#price") == format_price(stack.service.expected_price(inputs))
     page.screenshot(path=str(artifacts / "web-result-phone.png"), full_page=True)
     request_id = page.inner_text("#request-id")
     assert _submissions(stack.mongo_uri)[request_id]["inputs"] == inputs

@@ -55,11 +55,12 @@ def client(app: Flask) -> FlaskClient:
 
 @pytest.fixture
 def submit(client: FlaskClient) -> Callable[[dict[str, str]], tuple[int, str]]:
-    """Open the form, then post ``data`` with the page's CSRF token; the status and the page."""
+    """Open the form, then post ``data`` with the page's CSRF token, following a redirect as a
+    browser does; the final status and page."""
 
     def post(data: dict[str, str]) -> tuple[int, str]:
         token = csrf_token(client.get("/").get_data(as_text=True))
-        response = client.post("/", data={**data, "csrf_token": token})
+        response = client.post("/", data={**data, "csrf_token": token}, follow_redirects=True)
         return response.status_code, response.get_data(as_text=True)
 
     return post

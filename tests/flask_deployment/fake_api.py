@@ -1,8 +1,9 @@
 """A stand-in for the prediction service: a real HTTP server on loopback, with scripted answers.
 
 For tests of the form's own logic (service down, no model, slow, rejecting); the end-to-end test
-uses the real service. It speaks the service's contract: ``POST /predict`` with the features as
-JSON -> ``{"request_id", "price", "currency", "model_name", "model_version", ...}``.
+uses the real service. It speaks the contract the service and the form share
+(:mod:`paris_housing.contract`): ``POST /predict`` with the features as JSON -> a ``Prediction``,
+or an ``ErrorBody`` for a refusal; its answers are built with those models.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from paris_housing.contract import ErrorBody, Prediction, Problem
 
 MODEL_NAME = "paris-housing-kaggle"
 MODEL_VERSION = "7"
@@ -45,31 +48,49 @@ class FakeApi:
 
     def answer(self, body: Any) -> tuple[int, Any]:
         """The status and JSON body for a ``/predict`` request."""
+        request_id = self.received[-1].headers.get("x-request-id", "none")
         if self.mode == "unavailable":
-            return 503, {
-                "error": "no_model",
-                "message": "no champion model in the registry yet",
-                "detail": [],
-            }
+            return (
+                503,
+                ErrorBody(
+                    request_id=request_id,
+                    error="no_model",
+                    message="no champion model in the registry yet",
+                ).model_dump(),
+            )
         if self.mode == "reject":
-            return 422, {
-                "detail": [
-                    {"loc": ["body", "floors"], "msg": "floors must be at most 50", "input": 99},
-                    {"loc": ["body"], "msg": "the home is not in Paris"},
-                ]
-            }
+            floors = Problem(
+                loc=["body", "floors"],
+                field="floors",
+                input=99,
+                msg="floors: 99 must be a whole number from 1 to 50",
+                allowed="a whole number from 1 to 50",
+                type="out_of_range",
+            )
+            paris = Problem(
+                loc=["body"], field=None, msg="the home is not in Paris", type="elsewhere"
+            )
+            return (
+                422,
+                ErrorBody(
+                    request_id=request_id,
+                    error="validation",
+                    message=f"{floors.msg}; {paris.msg}",
+                    detail=[floors, paris],
+                ).model_dump(),
+            )
         if self.mode == "garbage":
             return 200, {"price": "lots"}
         if self.mode == "slow":
             time.sleep(self.delay)
-        return 200, {
-            "request_id": self.received[-1].headers.get("x-request-id", "none"),
-            "price": fake_price(body),
-            "currency": "EUR",
-            "model_name": MODEL_NAME,
-            "model_version": MODEL_VERSION,
-            **self.extra,
-        }
+        answer = Prediction(
+            request_id=request_id,
+            price=fake_price(body),
+            currency="EUR",
+            model_name=MODEL_NAME,
+            model_version=MODEL_VERSION,
+        )
+        return 200, {**answer.model_dump(), **self.extra}
 
     def start(self) -> FakeApi:
         """Serve on a free loopback port in a background thread."""

@@ -60,6 +60,7 @@ class MemoryStore:
     def __init__(self) -> None:
         self.documents: dict[str, dict[str, Any]] = {}
         self.inserts = 0
+        self.finds = 0
         self.down = False
         self._lock = threading.Lock()
 
@@ -73,3 +74,11 @@ class MemoryStore:
                 return False
             self.documents[document["_id"]] = document
             return True
+
+    def find(self, request_id: str) -> dict[str, Any] | None:
+        """Like ``find_one`` on ``_id``; ConnectionError when down."""
+        with self._lock:
+            self.finds += 1
+            if self.down:
+                raise ConnectionError("store is down")
+            return self.documents.get(request_id)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
+from contextlib import closing
 from datetime import UTC, datetime
 
 import pytest
 
-from flask_deployment.outbox import Outbox, decode, encode
-from flask_deployment.relay import Relay
+from flask_deployment import outbox as outbox_module
+from flask_deployment.outbox import KEEP_DELIVERED_SECONDS, Outbox, decode, encode
+from flask_deployment.relay import Relay, StoreUnreachable
 from flask_deployment.submissions import new_request_id, submission_document
 from paris_housing.datasets import KAGGLE
 from tests.flask_deployment.helpers import MemoryStore
@@ -139,3 +142,50 @@ def test_concurrent_submits_and_drains_store_each_document_once(outbox):
     relay.drain()
     assert sorted(store.documents) == sorted(d["_id"] for d in documents)
     assert outbox.count() == 0
+
+
+def test_a_delivered_document_stays_readable_for_a_while_then_goes(outbox, monkeypatch):
+    document = _document()
+    outbox.add(document)
+    outbox.delivered(document["_id"])
+    assert outbox.count() == 0 and outbox.pending() == [] and outbox.get(document["_id"]) is None
+    assert outbox.recent(document["_id"]) == document
+    later = time.time() + KEEP_DELIVERED_SECONDS + 1
+    monkeypatch.setattr(outbox_module.time, "time", lambda: later)
+    other = _document()
+    outbox.add(other)
+    outbox.delivered(other["_id"])
+    assert outbox.recent(document["_id"]) is None and outbox.recent(other["_id"]) == other
+
+
+def test_an_outbox_written_by_the_previous_version_is_upgraded(tmp_path):
+    path = tmp_path / "old.sqlite"
+    with closing(sqlite3.connect(path)) as db:
+        db.execute(
+            "CREATE TABLE outbox (request_id TEXT PRIMARY KEY, document TEXT NOT NULL, "
+            "queued_at REAL NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT)"
+        )
+        db.execute("INSERT INTO outbox VALUES ('a', ?, 1.0, 0, NULL)", (encode(_document("a")),))
+        db.commit()
+    outbox = Outbox(path)
+    assert [p.request_id for p in outbox.pending()] == ["a"]
+    outbox.delivered("a")
+    assert outbox.count() == 0 and outbox.recent("a")["_id"] == "a"
+
+
+def test_the_relay_finds_a_submission_wherever_it_is(outbox):
+    store = MemoryStore()
+    relay = _relay(outbox, store)
+    waiting, delivered, old = _document(), _document(), _document()
+    store.down = True
+    relay.submit(waiting)
+    store.down = False
+    relay.submit(delivered)
+    store.documents[old["_id"]] = old  # delivered long ago: only MongoDB has it
+    assert relay.find(waiting["_id"]) == waiting
+    assert relay.find(delivered["_id"]) == delivered
+    assert relay.find(old["_id"]) == old and relay.find("f" * 32) is None
+    store.down = True
+    assert relay.find(delivered["_id"]) == delivered  # from the outbox, MongoDB not asked
+    with pytest.raises(StoreUnreachable, match="cannot be read: store is down"):
+        relay.find(old["_id"])

@@ -13,10 +13,12 @@ import pytest
 
 from flask_deployment.app import create_app
 from flask_deployment.security import ConfigurationError
+from flask_deployment.submissions import new_request_id, submission_document
+from paris_housing.contract import Prediction
 from paris_housing.datasets import KAGGLE
 from paris_housing.settings import get_settings
 from tests.flask_deployment.fake_api import MODEL_NAME, MODEL_VERSION, fake_price
-from tests.flask_deployment.helpers import expected_inputs, form_data
+from tests.flask_deployment.helpers import csrf_token, expected_inputs, form_data
 
 
 def _text(page: str) -> str:
@@ -70,8 +72,9 @@ def test_valid_submission_shows_the_estimate_and_stores_it(submit, web_env, stor
     inputs = expected_inputs(data)
     price = fake_price(inputs)
     assert price == 12_000.4
-    assert '<p class="price" id="price" data-price="12000.40">€12,000</p>' in page
+    assert 'id="price" data-price="12000.40" data-currency="EUR">€12,000</p>' in page
     assert f'version <code id="model-version">{MODEL_VERSION}</code>' in page
+    assert f"Model <code>{MODEL_NAME}</code>" in page
     request_id = re.search(r'<code id="request-id">([0-9a-f]{32})</code>', page).group(1)
 
     [call] = web_env.predictions()
@@ -83,42 +86,106 @@ def test_valid_submission_shows_the_estimate_and_stores_it(submit, web_env, stor
     assert document["_id"] == document["request_id"] == request_id
     assert document["status"] == "estimated"
     assert document["inputs"] == inputs
-    assert document["estimate"] == {
-        "price": price,
-        "currency": "EUR",
-        "interval": None,
-        "reasons": [],
-    }
+    assert document["estimate"] == {"price": price, "currency": "EUR"}
     assert document["model"] == {"name": MODEL_NAME, "version": MODEL_VERSION}
     assert document["created_at"].tzinfo is not None and document["error"] is None
     assert "Living area 120 m²" in _text(page) and "Year built 1998" in _text(page)
 
 
-def test_interval_and_reasons_are_shown_when_the_service_gives_them(submit, web_env, store):
-    web_env.extra = {
-        "interval": {"low": 11_000.0, "high": 13_250.9, "level": 0.9},
-        "reasons": [{"feature": "squareMeters", "effect": 11_990.0}, "a yard"],
-    }
+def test_a_post_redirects_to_its_result_and_a_reload_stores_nothing(client, web_env, store):
+    token = csrf_token(client.get("/").get_data(as_text=True))
+    posted = client.post("/", data={**form_data(), "csrf_token": token})
+    assert posted.status_code == 303
+    [request_id] = store.documents
+    assert posted.headers["Location"] == f"/estimates/{request_id}"
+    first = client.get(posted.headers["Location"])
+    again = client.get(posted.headers["Location"])
+    assert first.status_code == again.status_code == 200
+    assert first.get_data(as_text=True) == again.get_data(as_text=True)
+    assert "€12,000" in first.get_data(as_text=True)
+    assert first.headers["Cache-Control"] == "no-store"
+    assert (store.inserts, len(store.documents), len(web_env.predictions())) == (1, 1, 1)
+
+
+def test_the_result_page_reads_the_outbox_while_mongodb_is_down(submit, store):
+    store.down = True
     status, page = submit(form_data())
-    text = _text(page)
-    assert status == 200
-    assert "between €11,000 and €13,251 (90% of the time)" in text
-    assert "squareMeters: +€11,990" in text and "a yard" in text
+    assert status == 200 and "€12,000" in page
+    assert store.documents == {} and store.finds == 0  # the outbox had it
+
+
+def test_the_result_page_shows_an_older_submission_from_mongodb(client, store):
+    request_id = new_request_id()
+    answer = Prediction(
+        request_id=request_id,
+        price=1_234_567.8,
+        currency="EUR",
+        model_name=MODEL_NAME,
+        model_version="2",
+    )
+    inputs = expected_inputs(form_data())
+    store.documents[request_id] = submission_document(
+        request_id=request_id, spec=KAGGLE, inputs=inputs, estimate=answer
+    )
+    page = client.get(f"/estimates/{request_id}").get_data(as_text=True)
+    assert "€1,234,568" in page and 'id="model-version">2</code>' in page
+    assert "Living area 120 m²" in _text(page)
+    store.down = True
+    response = client.get(f"/estimates/{request_id}")
+    assert response.status_code == 503
+    assert "Your estimate is saved, but it cannot be shown right now." in _text(
+        response.get_data(as_text=True)
+    )
+
+
+@pytest.mark.parametrize("reference", ["0" * 32, "not-a-reference", "$where", "A" * 32])
+def test_an_unknown_reference_is_a_clear_404(client, store, reference):
+    response = client.get(f"/estimates/{reference}")
+    page = _text(response.get_data(as_text=True))
+    assert response.status_code == 404
+    assert f"No estimate has the reference {reference}." in page and "Back to the form" in page
+    assert store.finds == (1 if reference == "0" * 32 else 0)
+
+
+def test_a_submission_kept_without_an_estimate_has_no_result_page(client, submit, web_env, store):
+    web_env.mode = "unavailable"
+    status, _ = submit(form_data())
+    [request_id] = store.documents
+    assert status == 503
+    assert client.get(f"/estimates/{request_id}").status_code == 404
+
+
+def test_fields_beyond_the_contract_are_neither_read_nor_stored(submit, web_env, store):
+    web_env.extra = {"interval": {"low": 11_000.0, "high": 13_250.9}, "reasons": ["a yard"]}
+    status, page = submit(form_data())
+    assert status == 200 and "€12,000" in page
+    assert "11,000" not in page and "a yard" not in page
     [document] = store.documents.values()
-    assert document["estimate"]["interval"] == {"low": 11_000.0, "high": 13_250.9, "level": 0.9}
-    assert document["estimate"]["reasons"] == ["squareMeters: +€11,990", "a yard"]
+    assert set(document["estimate"]) == {"price", "currency"}
 
 
 @pytest.mark.parametrize(
     "field, value, message",
     [
-        ("squareMeters", "0", "0 is below the minimum: enter a whole number from 1 to 100,000 m²."),
-        ("numberOfRooms", "4.5", "4.5 is not a whole number: enter a whole number from 1 to 100."),
-        ("made", "1850", "1850 is below the minimum: enter a whole number from 1900 to 2030."),
-        ("floors", "", "This field is required: enter a whole number from 1 to 100."),
-        ("cityPartRange", "ten", "'ten' is not a number: enter a whole number from 1 to 10."),
-        ("garage", "1e9", "1e9 is above the maximum: enter a whole number from 0 to 1,000 m²."),
-        ("hasPool", "2", "'2' is not yes or no: 0 (no) or 1 (yes)."),
+        ("squareMeters", "0", "0 must be a whole number from 1 to 100,000 m²."),
+        ("numberOfRooms", "4.5", "4.5 must be a whole number from 1 to 100."),
+        ("made", "1850", "1850 must be a whole number from 1900 to 2030."),
+        ("floors", "", "This field is required (must be a whole number from 1 to 100)."),
+        ("cityPartRange", "ten", "'ten' is not a number (must be a whole number from 1 to 10)."),
+        ("garage", "1e9", "1e9 must be a whole number from 0 to 1,000 m²."),
+        ("hasPool", "2", "2 must be 0 (no) or 1 (yes)."),
+        ("hasPool", "0.9999999999", "0.9999999999 must be 0 (no) or 1 (yes)."),
+        (
+            "numberOfRooms",
+            "１２３",
+            "'１２３' is not a number (must be a whole number from 1 to 100).",
+        ),
+        ("floors", "٣", "'٣' is not a number (must be a whole number from 1 to 100)."),
+        (
+            "cityCode",
+            "75_523",
+            "'75_523' is not a number (must be a whole number from 1 to 100,000).",
+        ),
     ],
 )
 def test_invalid_value_gets_a_field_message_and_is_never_stored(
@@ -166,8 +233,6 @@ def test_service_down_keeps_the_submission_with_its_status(monkeypatch, store):
     monkeypatch.setenv("PARIS_HOUSING_API_URL", f"http://127.0.0.1:{free_port()}")
     get_settings.cache_clear()
     client = create_app(store=store, start_relay=False).test_client()
-    from tests.flask_deployment.helpers import csrf_token
-
     token = csrf_token(client.get("/").get_data(as_text=True))
     response = client.post("/", data={**form_data(), "csrf_token": token})
     page = response.get_data(as_text=True)
@@ -193,7 +258,7 @@ def test_service_down_keeps_the_submission_with_its_status(monkeypatch, store):
             "HTTP 503: no champion model in the registry yet",
         ),
         ("slow", "did not answer in time", "did not answer in time"),
-        ("garbage", "gave an answer we could not read", "no usable price ('lots')"),
+        ("garbage", "gave an answer we could not read", "price: Input should be a valid number"),
     ],
 )
 def test_service_without_an_answer_is_a_clear_message(submit, web_env, store, mode, public, stored):
@@ -208,7 +273,7 @@ def test_service_rejection_is_shown_on_the_field_and_not_stored(submit, web_env,
     web_env.mode = "reject"
     status, page = submit(form_data())
     assert status == 422
-    assert _field_error(page, "floors") == "floors must be at most 50"
+    assert _field_error(page, "floors") == "floors: 99 must be a whole number from 1 to 50"
     assert "the home is not in Paris" in _text(page)
     assert store.documents == {}
 

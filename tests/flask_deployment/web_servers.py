@@ -47,8 +47,9 @@ def start_web(workdir: Path, env: dict[str, str], workers: int = 2) -> tuple[Ser
 
 
 def post_form(url: str, data: dict[str, str], timeout: float = 30) -> tuple[int, str | None, str]:
-    """Open the form and post ``data`` as a browser would: status, request id shown, page."""
-    with httpx.Client(base_url=url, timeout=timeout) as client:
+    """Open the form and post ``data`` as a browser would (following the redirect to the result
+    page): status, request id shown, page."""
+    with httpx.Client(base_url=url, timeout=timeout, follow_redirects=True) as client:
         token = csrf_token(client.get("/").text)
         response = client.post("/", data={**data, "csrf_token": token})
     match = re.search(r"<code(?: id=\"request-id\")?>([0-9a-f]{32})</code>", response.text)
