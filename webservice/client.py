@@ -1,6 +1,7 @@
 """A small client of the service: price a home of the shipped dataset and compare with its price.
 
-It reads the dataset with the csv module and talks HTTP with httpx: no pandas, no model.
+It reads the dataset with the csv module, talks HTTP with httpx and reads the answers with the
+contract (:mod:`paris_housing.contract`): no pandas, no model.
 """
 
 from __future__ import annotations
@@ -10,7 +11,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from pydantic import ValidationError
 
+from paris_housing.contract import ErrorBody, Prediction
 from paris_housing.datasets import DatasetSpec
 from paris_housing.settings import Settings
 
@@ -45,7 +48,7 @@ def example(spec: DatasetSpec, settings: Settings, row: int = 0) -> Example:
 
 
 def predict(url: str, home: dict[str, Any], timeout: float) -> dict[str, Any]:
-    """POST ``home`` to ``url``/predict and return the JSON answer."""
+    """POST ``home`` to ``url``/predict and return the answer (a ``Prediction``, as a dict)."""
     endpoint = f"{url.rstrip('/')}/predict"
     try:
         response = httpx.post(endpoint, json=home, timeout=timeout)
@@ -54,12 +57,15 @@ def predict(url: str, home: dict[str, Any], timeout: float) -> dict[str, Any]:
             f"cannot reach the service at {endpoint}: {exc}; is it running "
             "(paris-housing serve) and is PARIS_HOUSING_API_URL right?"
         ) from exc
+    if response.status_code == 200:
+        try:
+            return Prediction.model_validate_json(response.content).model_dump()
+        except ValidationError as exc:
+            raise ClientError(
+                f"the service at {endpoint} answered something that is not a prediction: {exc}"
+            ) from None
     try:
-        answer = response.json()
-    except ValueError:
-        answer = {"message": response.text[:200]}
-    if response.status_code != 200:
-        raise ClientError(
-            f"the service answered {response.status_code}: {answer.get('message', answer)}"
-        )
-    return answer
+        message = ErrorBody.model_validate_json(response.content).message
+    except ValidationError:
+        message = response.text[:200]
+    raise ClientError(f"the service answered {response.status_code}: {message}")
