@@ -1,18 +1,23 @@
 """The prediction service against the tools a user would otherwise pick, in one run.
 
-Four HTTP servers run side by side, each with the same number of worker processes (one per core,
-at most 4), and are loaded in turn by wrk (concurrency 16, single-row bodies), in interleaved
-rounds so that a change in the machine's load hits all of them alike:
+Model selection makes three champions on a sample of the shipped data, one per model family the
+selection can choose (linear, XGBoost, LightGBM; :mod:`benchmarks.champions`). HTTP servers then
+run side by side, each with :data:`WORKERS` worker processes, and are loaded in turn by wrk
+(concurrency 16, single-row bodies), in interleaved rounds so that a change in the machine's load
+hits all of them alike:
 
-- ``service``: ``paris-housing serve`` on an XGBoost champion (prediction log on, to the bucket);
-- ``service (no log)``: the same with the prediction log off;
+- ``service (F)``: ``paris-housing serve`` on family F's champion (prediction log on, to its
+  own bucket folder), for each family;
+- ``mlflow models serve (F)``: MLflow's own server on the same registered champion;
+- ``service (XGBoost, no log)``: the XGBoost service with the prediction log off;
 - ``ceiling``: a FastAPI route that parses and validates the same body and answers a constant
-  (``benchmarks/ceiling_app.py``);
-- ``mlflow models serve``: MLflow's own server on the same registered champion;
-- ``service (linear)``: the service on a linear champion (the kind model selection picks).
+  (``benchmarks/ceiling_app.py``).
 
-Each figure is the median over rounds; each ratio is the median of the per-round ratios. Then a
-million rows are scored in-process, by the service's scorer and by the raw pipeline.
+Each figure is the median over rounds; each ratio is the median of the per-round ratios. The CPU
+time each server's processes use per answered request is reported beside its throughput: on a
+shared machine it moves less than requests/s do. Then,
+for each family, a million rows are scored in-process, by the service's scorer and by the raw
+pipeline.
 """
 
 from __future__ import annotations
@@ -32,11 +37,11 @@ from pathlib import Path
 import httpx
 import numpy as np
 
+from benchmarks.champions import ANY_FAMILY_GATE, TrainedRegistry, train_registry
 from benchmarks.report import Report
-from paris_housing.datasets import get_spec
+from benchmarks.servers import VENV_BIN, Server, free_port
+from paris_housing.datasets import DatasetSpec, get_spec
 from paris_housing.settings import Settings
-from tests.servers import VENV_BIN, Server, free_port
-from tests.webservice import registry_fixtures as fixtures
 from webservice.client import example
 
 CONCURRENCY = 16
@@ -45,6 +50,9 @@ ROUNDS = 3
 ROUND_SECONDS = 5
 WARMUP_SECONDS = 2
 BATCH_ROWS = 1_000_000
+WORKERS = 2  # worker processes of every server: the service, the ceiling, mlflow models serve
+FAMILIES = {"linear": "linear", "XGBoost": "xgboost", "LightGBM": "lightgbm"}  # label: candidate
+NO_LOG_FAMILY = "XGBoost"
 WRK_SCRIPT = Path(__file__).with_name("wrk_post.lua")
 UNITS = {"us": 1e-6, "ms": 1e-3, "s": 1.0}
 
@@ -58,6 +66,7 @@ class Load:
     p99: float
     requests: int
     failed: int
+    cpu_per_request: float = 0.0  # the server's CPU seconds per answered request
 
 
 @dataclass
@@ -131,22 +140,17 @@ def wrk(target: Target, seconds: int) -> Load:
     )
 
 
-def workers() -> int:
-    """One worker per core, at most 4, the same for every server."""
-    return max(1, min(os.cpu_count() or 1, 4))
+def _champions(root: Path) -> dict[str, TrainedRegistry]:
+    """Each family's champion, selected by the real pipeline in a registry of its own."""
+    return {
+        label: train_registry(root / f"registry-{candidate}", [[candidate]], gate=ANY_FAMILY_GATE)
+        for label, candidate in FAMILIES.items()
+    }
 
 
-def _registries(root: Path, spec, data) -> tuple[fixtures.Registry, fixtures.Registry]:
-    xgboost = fixtures.create_registry(root / "registry-xgboost", spec)
-    fixtures.register(xgboost, fixtures.xgboost_pipeline(data), data, "xgboost", alias="champion")
-    linear = fixtures.create_registry(root / "registry-linear", spec)
-    fixtures.register(linear, fixtures.linear_pipeline(data), data, "linear", alias="champion")
-    return xgboost, linear
-
-
-def _service(name: str, root: Path, registry: fixtures.Registry, log: bool, count: int) -> Target:
+def _service(name: str, root: Path, registry: TrainedRegistry, log: bool) -> Target:
     port = free_port()
-    local = root / name.replace(" ", "-").replace("(", "").replace(")", "")
+    local = root / re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
     env = {
         "MLFLOW_TRACKING_URI": registry.tracking_uri,
         "PARIS_HOUSING_LOCAL_DIR": str(local),
@@ -154,36 +158,22 @@ def _service(name: str, root: Path, registry: fixtures.Registry, log: bool, coun
         "PARIS_HOUSING_PREDICTION_LOG_ENABLED": "true" if log else "false",
         "PROMETHEUS_MULTIPROC_DIR": str(local / "prometheus"),
     }
-    args = [str(VENV_BIN / "paris-housing"), "serve", "--port", str(port), "--workers", str(count)]
+    args = [
+        str(VENV_BIN / "paris-housing"),
+        "serve",
+        "--port",
+        str(port),
+        "--workers",
+        str(WORKERS),
+    ]
     server = Server(name, args, local / "server.log", env=env)
     return Target(name, server, port, "/predict", root / "home.json", "/ready")
 
 
-def _targets(root: Path, spec, data, count: int) -> list[Target]:
-    xgboost, linear = _registries(root, spec, data)
-    home = example(spec, Settings()).home  # the dataset's first home
-    (root / "home.json").write_text(json.dumps(home))
-    (root / "mlflow.json").write_text(json.dumps({"dataframe_records": [home]}))
-    ceiling_port, mlflow_port = free_port(), free_port()
-    path_env = {"PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
-    ceiling = Server(
-        "ceiling",
-        [
-            str(VENV_BIN / "uvicorn"),
-            "--factory",
-            "benchmarks.ceiling_app:create_app",
-            "--port",
-            str(ceiling_port),
-            "--workers",
-            str(count),
-            "--no-access-log",
-            "--log-level",
-            "warning",
-        ],
-        root / "ceiling.log",
-    )
-    mlflow = Server(
-        "mlflow models serve",
+def _mlflow(name: str, root: Path, registry: TrainedRegistry, spec: DatasetSpec) -> Target:
+    port = free_port()
+    server = Server(
+        name,
         [
             str(VENV_BIN / "mlflow"),
             "models",
@@ -195,27 +185,51 @@ def _targets(root: Path, spec, data, count: int) -> list[Target]:
             "--host",
             "127.0.0.1",
             "--port",
-            str(mlflow_port),
+            str(port),
             "--workers",
-            str(count),
+            str(WORKERS),
         ],
-        root / "mlflow.log",
-        env={"MLFLOW_TRACKING_URI": xgboost.tracking_uri, **path_env},
+        root / f"{name.replace(' ', '-')}.log",
+        env={
+            "MLFLOW_TRACKING_URI": registry.tracking_uri,
+            "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+        },
     )
-    return [
-        _service("service", root, xgboost, True, count),
-        _service("service (no log)", root, xgboost, False, count),
-        Target("ceiling", ceiling, ceiling_port, "/predict", root / "home.json", "/health"),
-        Target(
-            "mlflow models serve",
-            mlflow,
-            mlflow_port,
-            "/invocations",
-            root / "mlflow.json",
-            "/ping",
-        ),
-        _service("service (linear)", root, linear, True, count),
-    ]
+    return Target(name, server, port, "/invocations", root / "mlflow.json", "/ping")
+
+
+def _ceiling(root: Path) -> Target:
+    port = free_port()
+    server = Server(
+        "ceiling",
+        [
+            str(VENV_BIN / "uvicorn"),
+            "--factory",
+            "benchmarks.ceiling_app:create_app",
+            "--port",
+            str(port),
+            "--workers",
+            str(WORKERS),
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ],
+        root / "ceiling.log",
+    )
+    return Target("ceiling", server, port, "/predict", root / "home.json", "/health")
+
+
+def _targets(root: Path, spec: DatasetSpec, champions: dict[str, TrainedRegistry]) -> list[Target]:
+    home = example(spec, Settings()).home  # the dataset's first home
+    (root / "home.json").write_text(json.dumps(home))
+    (root / "mlflow.json").write_text(json.dumps({"dataframe_records": [home]}))
+    targets = [_ceiling(root)]
+    for label, registry in champions.items():
+        targets.append(_service(f"service ({label})", root, registry, True))
+        targets.append(_mlflow(f"mlflow models serve ({label})", root, registry, spec))
+    no_log = f"service ({NO_LOG_FAMILY}, no log)"
+    targets.append(_service(no_log, root, champions[NO_LOG_FAMILY], False))
+    return targets
 
 
 def _predictions_made(target: Target) -> int:
@@ -233,18 +247,35 @@ def _logged_rows(target: Target) -> int:
     return sum(pq.read_metadata(path).num_rows for path in bucket.rglob("*.parquet"))
 
 
-def _http(report: Report, targets: list[Target]) -> None:
-    for target in targets:
-        target.server.start(target.ready, timeout=180)
+def _describe(target: Target) -> None:
+    """Print the predictor a service serves with and its ONNX check (from ``/model``)."""
+    model = httpx.get(f"http://127.0.0.1:{target.port}/model", timeout=10).json()
+    why = model["predictor_fallback_reason"] or model["onnx_check"]
+    print(f"   {target.name}: version {model['version']}, {model['predictor']} ({why})", flush=True)
+
+
+def _load(targets: list[Target]) -> None:
+    """Warm every server up, then load each in turn, round after round."""
     for target in targets:
         wrk(target, WARMUP_SECONDS)
     for number in range(ROUNDS):
         print(f"   round {number + 1}/{ROUNDS}", flush=True)
         for target in targets:
-            target.loads.append(wrk(target, ROUND_SECONDS))
-    by_name = {t.name: t for t in targets}
-    service = by_name["service"]
-    made = _predictions_made(service)
+            before = target.server.cpu_seconds()
+            load = wrk(target, ROUND_SECONDS)
+            load.cpu_per_request = (target.server.cpu_seconds() - before) / max(load.requests, 1)
+            target.loads.append(load)
+
+
+def _http(report: Report, targets: list[Target]) -> None:
+    for target in targets:
+        target.server.start(target.ready, timeout=180)
+    services = [t for t in targets if t.name.startswith("service")]
+    for service in services:
+        _describe(service)
+    _load(targets)
+    logging = [t for t in services if not t.name.endswith("no log)")]
+    made = {t.name: _predictions_made(t) for t in logging}
     for target in targets:
         target.server.stop()
     for target in targets:
@@ -252,6 +283,10 @@ def _http(report: Report, targets: list[Target]) -> None:
         report.figure(f"{target.name}: p50 latency", target.median("p50") * 1e3, "ms")
         report.figure(f"{target.name}: p99 latency", target.median("p99") * 1e3, "ms")
         report.figure(f"{target.name}: failed responses", sum(x.failed for x in target.loads), "")
+        report.figure(
+            f"{target.name}: server CPU per request", target.median("cpu_per_request") * 1e6, "us"
+        )
+    by_name = {t.name: t for t in targets}
 
     def per_round(a: str, b: str, attribute: str) -> float:
         return statistics.median(
@@ -259,29 +294,37 @@ def _http(report: Report, targets: list[Target]) -> None:
             for x, y in zip(by_name[a].loads, by_name[b].loads)
         )
 
+    for label in FAMILIES:
+        service = f"service ({label})"
+        report.ratio(
+            f"{service} / mlflow models serve (requests/s)",
+            per_round(service, f"mlflow models serve ({label})", "rps"),
+            20,
+        )
+        report.ratio(f"{service} / ceiling (requests/s)", per_round(service, "ceiling", "rps"), 0.6)
+        report.ratio(
+            f"{service} p99 / ceiling p99", per_round(service, "ceiling", "p99"), 3, at_most=True
+        )
+        report.ratio(
+            f"mlflow models serve ({label}) / {service} (server CPU per request)",
+            per_round(f"mlflow models serve ({label})", service, "cpu_per_request"),
+        )
     report.ratio(
-        "service / mlflow models serve (requests/s)",
-        per_round("service", "mlflow models serve", "rps"),
-        20,
-    )
-    report.ratio("service / ceiling (requests/s)", per_round("service", "ceiling", "rps"), 0.6)
-    report.ratio(
-        "service p99 / ceiling p99", per_round("service", "ceiling", "p99"), 3, at_most=True
-    )
-    report.ratio(
-        "service with log / without (requests/s)",
-        per_round("service", "service (no log)", "rps"),
+        f"service ({NO_LOG_FAMILY}) with log / without (requests/s)",
+        per_round(f"service ({NO_LOG_FAMILY})", f"service ({NO_LOG_FAMILY}, no log)", "rps"),
         0.9,
     )
-    report.ratio(
-        "service (linear) / ceiling (requests/s)", per_round("service (linear)", "ceiling", "rps")
-    )
-    failed = sum(x.failed for t in targets if t.name.startswith("service") for x in t.loads)
+    failed = sum(x.failed for t in services for x in t.loads)
     report.ratio("service failed responses", failed, 0, at_most=True)
-    logged = _logged_rows(service)
-    report.figure("service: predictions made", made, "rows")
-    report.figure("service: predictions in the log (bucket)", logged, "rows")
-    report.ratio("prediction log rows / predictions made", logged / made if made else 0.0, 1.0)
+    for target in logging:
+        logged = _logged_rows(target)
+        report.figure(f"{target.name}: predictions made", made[target.name], "rows")
+        report.figure(f"{target.name}: predictions in the log (bucket)", logged, "rows")
+        report.ratio(
+            f"{target.name}: prediction log rows / predictions made",
+            logged / made[target.name] if made[target.name] else 0.0,
+            1.0,
+        )
 
 
 def _best_seconds(function: Callable[[], object], repeat: int = 2) -> float:
@@ -293,24 +336,31 @@ def _best_seconds(function: Callable[[], object], repeat: int = 2) -> float:
     return best
 
 
-def _batch(report: Report, name: str, registry: fixtures.Registry, spec, rows: np.ndarray) -> float:
-    import mlflow.sklearn
+def _batch(report: Report, label: str, registry: TrainedRegistry, spec: DatasetSpec) -> float:
+    """Score a million rows as the service does (the loaded version's predictor, every value
+    checked against the spec) and with the raw pipeline; their ratio."""
     import pandas as pd
 
-    from webservice.rows import RowChecker
-    from webservice.scoring import load_champion, score_rows
+    from paris_housing.datasets.arrays import valid_rows
+    from webservice.model_source import RegistrySource
 
-    served = load_champion(Settings(mlflow_tracking_uri=registry.tracking_uri), spec)
-    pipeline = mlflow.sklearn.load_model(f"models:/{registry.name}@champion")
-    checker = RowChecker(spec)
+    source = RegistrySource(registry.settings, spec)
+    served = source.load(source.resolve())
+    pipeline = registry.results[0].candidates[0].model
+    shipped = pd.read_csv(Settings().shipped_data_dir / spec.source.file_name)
+    homes = shipped[spec.feature_names].to_numpy(np.float64)
+    rows = np.tile(homes, (BATCH_ROWS // len(homes) + 1, 1))[:BATCH_ROWS]
     table = pd.DataFrame(rows, columns=spec.feature_names).astype(
         {c.name: c.dtype for c in spec.features}
     )
     raw = _best_seconds(lambda: pipeline.predict(table))
-    ours = _best_seconds(lambda: score_rows(served.predictor, checker, rows))
-    report.figure(f"{name}: raw pipeline.predict, {len(rows):,} rows", len(rows) / raw, "rows/s")
+    ours = _best_seconds(lambda: served.predictor.predict(valid_rows(spec, rows)))
+    report.figure(f"{label}: raw pipeline.predict, {len(rows):,} rows", len(rows) / raw, "rows/s")
     report.figure(
-        f"{name}: service scorer (validated), {len(rows):,} rows", len(rows) / ours, "rows/s"
+        f"{label}: service predictor ({served.predictor.kind}, values checked), "
+        f"{len(rows):,} rows",
+        len(rows) / ours,
+        "rows/s",
     )
     return raw / ours
 
@@ -322,29 +372,20 @@ def run(report: Report) -> None:
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
     os.environ.pop("MONGODB_URI", None)  # the services log to their own bucket folder
     spec = get_spec(Settings().dataset)
-    data = fixtures.split(spec, fixtures.shipped_frame(spec))
-    count = workers()
-    report.figure("worker processes per server", count, "")
+    report.figure("worker processes per server", WORKERS, "")
     with tempfile.TemporaryDirectory(prefix="bench-service-") as tmp:
         root = Path(tmp)
-        targets = _targets(root, spec, data, count)
+        print("   training the champions (linear, XGBoost, LightGBM)", flush=True)
+        champions = _champions(root)
+        targets = _targets(root, spec, champions)
         try:
             _http(report, targets)
         finally:
             for target in targets:
                 target.server.stop()
-        rows = np.tile(
-            data.x_train.to_numpy(dtype=np.float64), (BATCH_ROWS // len(data.x_train) + 1, 1)
-        )[:BATCH_ROWS]
-        xgboost = fixtures.Registry(targets[0].server.env["MLFLOW_TRACKING_URI"], root, spec)
-        linear = fixtures.Registry(targets[-1].server.env["MLFLOW_TRACKING_URI"], root, spec)
-        report.ratio(
-            "batch scoring / raw model (rows/s), XGBoost",
-            _batch(report, "XGBoost", xgboost, spec, rows),
-            0.8,
-        )
-        report.ratio(
-            "batch scoring / raw model (rows/s), linear",
-            _batch(report, "linear", linear, spec, rows),
-            0.8,
-        )
+        for label, registry in champions.items():
+            report.ratio(
+                f"batch scoring / raw model (rows/s), {label}",
+                _batch(report, label, registry, spec),
+                0.8,
+            )

@@ -71,6 +71,22 @@ class Server:
                 pass
             self.process.wait(timeout=5)
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) used so far by the live processes of the server's session
+        (the server and its workers), read from Linux's /proc; 0 when it cannot be read."""
+        if self.process is None:
+            return 0.0
+        total = 0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                # after the command in parentheses: state, ppid, pgrp, ..., utime (14), stime (15)
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[2]) == self.process.pid:
+                total += int(fields[11]) + int(fields[12])
+        return total / os.sysconf("SC_CLK_TCK")
+
     def tail(self, lines: int = 40) -> str:
         """The end of the server's log."""
         try:
