@@ -170,7 +170,7 @@ def install_refusals(app: FastAPI, refuse: Refuse, spec: DatasetSpec, max_rows: 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
         cause = _HTTP_CAUSES.get(exc.status_code, "http_error")
-        detail = str(exc.detail)
+        detail = str(exc.__cause__ or exc.detail)  # FastAPI's 400 hides why the body failed
         message = f"the body is not valid JSON: {detail}" if cause == "not_json" else detail
         return refuse(ApiError(exc.status_code, cause, message), request)
 

@@ -146,6 +146,14 @@ def test_a_body_of_another_content_type_is_415(client, home, content_type):
     assert client.post("/predict", content=json.dumps(home), headers=charset).status_code == 200
 
 
+def test_a_number_too_long_for_python_says_why_the_body_is_refused(client, home):
+    body = json.dumps(home).replace(f'"garage": {home["garage"]}', '"garage": ' + "9" * 5000)
+    response = client.post("/predict", content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 400
+    assert response.json()["error"] == "not_json"
+    assert "Exceeds the limit (4300 digits)" in response.json()["message"]
+
+
 def test_unknown_paths_and_methods_answer_an_error_body(client):
     for response, status, cause in (
         (client.get("/nowhere"), 404, "not_found"),
