@@ -20,16 +20,21 @@ from model_selection.onnx_export import OnnxCheck, export_onnx
 from model_selection.promotion import ChampionScore, Decision, Outcome, decide
 from model_selection.tracking import LoggedCandidate, log_onnx
 from paris_housing.metrics import Metrics, regression_metrics
-from paris_housing.registry import CHALLENGER, alias_version, mlflow_client
+from paris_housing.registry import (
+    CHALLENGER,
+    METRIC_TAG_PREFIX,
+    ONNX_ARTIFACT_TAG,
+    ONNX_CHECK_TAG,
+    ONNX_ERROR_TAG,
+    alias_version,
+    mlflow_client,
+)
 from paris_housing.settings import QualityGate, Settings, SettingsError, get_settings
 
 if TYPE_CHECKING:  # pragma: no cover
     from mlflow import MlflowClient
 
 # The tags the prediction service reads to serve the ONNX twin (or to say why it does not)
-ONNX_CHECK_TAG = "onnx_check"  # 'passed: …', 'failed: …' or 'unavailable: …'
-ONNX_ERROR_TAG = "onnx_max_relative_error"  # repr of the float; absent when unavailable
-ONNX_ARTIFACT_TAG = "onnx_artifact"  # runs:/<run_id>/onnx/model.onnx; only when it passed
 
 
 @dataclass(frozen=True)
@@ -101,7 +106,7 @@ def version_tags(
         "dataset": data.dataset,
         "dataset_version": data.version,
         "candidate": chosen.name,
-        **{k: repr(v) for k, v in chosen.holdout.as_dict("holdout_").items()},
+        **{k: repr(v) for k, v in chosen.holdout.as_dict(METRIC_TAG_PREFIX).items()},
         "cv_rmse": repr(chosen.cv_rmse),
         "run_id": logged.run_id,
         "decision": decision.tag,

@@ -17,6 +17,12 @@ if TYPE_CHECKING:  # pragma: no cover
 CHAMPION = "champion"
 CHALLENGER = "challenger"
 
+# The tags model selection writes on a version and the service reads: one home for their names.
+METRIC_TAG_PREFIX = "holdout_"  # holdout_rmse, holdout_r2 ...: repr of each holdout metric
+ONNX_CHECK_TAG = "onnx_check"  # 'passed: …', 'failed: …' or 'unavailable: …'
+ONNX_ERROR_TAG = "onnx_max_relative_error"  # repr of the float; absent when unavailable
+ONNX_ARTIFACT_TAG = "onnx_artifact"  # runs:/<run_id>/onnx/model.onnx; only when it passed
+
 
 def configure_mlflow(settings: Settings | None = None) -> str:
     """Point mlflow at the configured tracking URI (creating the local folder it needs).

@@ -1,4 +1,8 @@
-"""The model in service: its predictor and what is known about it."""
+"""The model in service: its predictor, what is known about it, and the one scoring path.
+
+:meth:`ServedModel.score` turns validated rows into prices for every batch: the service's
+``/predict/batch`` and ``/invocations``, the batch-scoring flow and the benchmark all call it.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +12,21 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import numpy as np
+
+from paris_housing.registry import (
+    METRIC_TAG_PREFIX,
+    ONNX_ARTIFACT_TAG,
+    ONNX_CHECK_TAG,
+    ONNX_ERROR_TAG,
+)
 from webservice.predictors import OnnxPredictor, Predictor
 
-METRIC_TAG_PREFIX = "holdout_"
-# What registration records on a version about its ONNX model (model_selection.onnx_export)
-ONNX_CHECK_TAG = "onnx_check"  # "passed: ...", "failed: ..." or "unavailable: ..."
-ONNX_ERROR_TAG = "onnx_max_relative_error"  # repr(float), absent when unavailable
-ONNX_ARTIFACT_TAG = "onnx_artifact"  # runs:/<run_id>/onnx/model.onnx, only when the check passed
+
+class ModelOutputError(RuntimeError):
+    """The model answered NaN or infinity for rows that the spec allows: the model is faulty."""
+
+
 NO_ONNX_MODEL = "the version has no ONNX model (it was registered before the ONNX export)"
 
 
@@ -61,6 +73,20 @@ class ServedModel:  # pylint: disable=too-many-instance-attributes
     run_id: str | None = None
     source: str | None = None
     tags: dict[str, str] = field(default_factory=dict)
+
+    def score(self, rows: np.ndarray) -> np.ndarray:
+        """The prices of ``rows``, float64 rows in the spec's feature order that the spec's rules
+        already accepted (:mod:`paris_housing.datasets.arrays`); :class:`ModelOutputError`
+        when the model answers a non-finite price for any of them."""
+        prices = self.predictor.predict(rows)
+        finite = np.isfinite(prices)
+        if not finite.all():
+            first = int(np.flatnonzero(~finite)[0])
+            raise ModelOutputError(
+                f"model {self.name} version {self.version} returned {int((~finite).sum())} "
+                f"non-finite price(s) for valid rows (first: row {first}): the model is faulty"
+            )
+        return prices
 
     @property
     def metrics(self) -> dict[str, float]:

@@ -16,7 +16,7 @@ from webservice.http import json_response
 from webservice.lifecycle import ModelManager
 from webservice.metrics import ServiceMetrics
 from webservice.prediction_log import PredictionLog
-from webservice.served import ServedModel
+from webservice.served import ModelOutputError, ServedModel
 
 
 class Service:  # pylint: disable=too-many-instance-attributes
@@ -68,9 +68,10 @@ class Service:  # pylint: disable=too-many-instance-attributes
         model = self.manager.model
         if model is None:
             raise self.no_model()
-        prices = model.predictor.predict(rows)
-        if not np.all(np.isfinite(prices)):
-            raise self.bad_output(model)
+        try:
+            prices = model.score(rows)
+        except ModelOutputError:
+            raise self.bad_output(model) from None
         price_list = prices.tolist()
         for price in price_list:
             self.metrics.observe_price(price)

@@ -15,6 +15,8 @@ from prefect.artifacts import create_markdown_artifact
 from orchestration.flows.tasks import as_task, with_retries
 from paris_housing.catalog import read_manifest, read_period
 from paris_housing.datasets import DatasetSpec, get_spec
+from paris_housing.datasets.arrays import InvalidRows, frame_rows
+from paris_housing.metrics import regression_metrics
 from paris_housing.settings import Settings, get_settings
 from paris_housing.storage import open_bucket
 from webservice.model_source import RegistrySource
@@ -40,19 +42,14 @@ class ScoringOutcome:
 
 
 def feature_matrix(frame: pd.DataFrame, spec: DatasetSpec, where: str) -> np.ndarray:
-    """The spec's features of ``frame`` as float64, or a clear error naming what is wrong."""
-    missing = [c for c in spec.feature_names if c not in frame.columns]
-    if missing:
-        raise ScoringError(f"{where} lacks the feature column(s) {', '.join(missing)}")
-    rows = frame[spec.feature_names].apply(pd.to_numeric, errors="coerce").to_numpy(np.float64)
-    bad = ~np.isfinite(rows).all(axis=1)
-    if bad.any():
-        first = int(np.flatnonzero(bad)[0])
+    """The spec's features of ``frame`` as float64 rows the spec's rules accept, or one sentence
+    naming the missing columns and the first bad values with their row (the checker's own)."""
+    try:
+        return frame_rows(spec, frame)
+    except InvalidRows as exc:
         raise ScoringError(
-            f"{where} has {int(bad.sum())} row(s) with missing or non-numeric features "
-            f"(first: row {first}); validate it with `paris-housing ingest` first"
-        )
-    return rows
+            f"{where} cannot be scored: {exc}; validate it with `paris-housing ingest` first"
+        ) from None
 
 
 def chunks(rows: np.ndarray, size: int) -> list[np.ndarray]:
@@ -75,7 +72,7 @@ def _load(source: RegistrySource, version: str) -> ServedModel:
 
 
 def _score_chunk(model: ServedModel, rows: np.ndarray) -> np.ndarray:
-    return model.predictor.predict(rows)
+    return model.score(rows)
 
 
 def _read_input(
@@ -133,7 +130,7 @@ def scoring_flow(
     out["model_version"] = model.version
     out["scored_at"] = datetime.now(UTC)
     target = spec.target.name
-    rmse = float(np.sqrt(np.mean((out[target] - prices) ** 2))) if target in out.columns else None
+    rmse = regression_metrics(out[target], prices).rmse if target in out.columns else None
     out_key = f"predictions/{spec.name}/{name}/model-v{model.version}.parquet"
     with_retries(write_task, settings)(settings, out_key, out)
     summary = (

@@ -121,3 +121,18 @@ def test_scoring_without_a_champion_says_to_train_first():
     mlflow_client().search_registered_models()  # a registry database, with no champion in it
     state = run_state(scoring_flow)
     assert state.is_failed() and "run the training flow first" in state.message
+
+
+def test_scoring_refuses_rows_the_spec_does_not_allow_with_the_checkers_sentence(shipped_text):
+    training_flow(source="shipped", candidates=["linear"])
+    frame = shipped_text.head(10).astype(float)
+    frame.loc[3, "squareMeters"] = -5
+    frame.loc[7, "hasPool"] = 0.5
+    buffer = pd.io.common.BytesIO()
+    frame.to_parquet(buffer, index=False)
+    open_bucket().put("incoming/homes.parquet", buffer.getvalue(), "application/octet-stream")
+    state = run_state(scoring_flow, key="incoming/homes.parquet")
+    assert state.is_failed()
+    assert "incoming/homes.parquet cannot be scored" in state.message
+    assert "row 3, squareMeters: -5 must be a whole number from 1 to 100,000 m²" in state.message
+    assert "row 7, hasPool: 0.5 must be 0 (no) or 1 (yes)" in state.message

@@ -12,17 +12,12 @@ import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
+from paris_housing.registry import ONNX_ARTIFACT_TAG, ONNX_CHECK_TAG, ONNX_ERROR_TAG
 from tests.webservice import registry_fixtures as fixtures
 from webservice.app import create_app
 from webservice.model_source import RegistrySource
 from webservice.predictors import OnnxPredictor, onnx_session
-from webservice.served import (
-    NO_ONNX_MODEL,
-    ONNX_ARTIFACT_TAG,
-    ONNX_CHECK_TAG,
-    ONNX_ERROR_TAG,
-    OnnxRecord,
-)
+from webservice.served import NO_ONNX_MODEL, OnnxRecord
 
 # the export's limit, which registration's check holds every served ONNX model to
 LIMIT = 1e-5
