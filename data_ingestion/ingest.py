@@ -29,6 +29,7 @@ from paris_housing.catalog import (
     version_prefix,
 )
 from paris_housing.datasets import DatasetSpec
+from paris_housing.schema import typed_schema
 from paris_housing.settings import Settings, get_settings
 from paris_housing.storage import Bucket, ObjectNotFound, open_bucket, sha256_hex
 
@@ -84,6 +85,9 @@ def store(raw: RawSource, validated: Validated, spec: DatasetSpec, bucket: Bucke
         return IngestResult(existing, bucket.uri, changed, validated.ignored_columns)
 
     periods = split_periods(validated.accepted, spec.time_column, spec.n_periods)
+    contract = typed_schema(spec)  # what every stored period is: the spec's columns and rules
+    for period in periods:
+        contract.validate(period)
     manifest = Manifest(
         dataset=spec.name,
         version=version,

@@ -130,3 +130,18 @@ def test_missing_and_folder_paths(spec, isolated_settings, tmp_path):
         fetch_source(str(tmp_path / "nope.csv"), spec, isolated_settings)
     with pytest.raises(SourceError, match="is a folder"):
         fetch_source(str(tmp_path), spec, isolated_settings)
+
+
+def test_a_frame_that_breaks_the_contract_is_never_stored(spec, isolated_settings):
+    """The stored periods are the spec's contract (typed_schema), checked again before writing."""
+    import pandera.errors
+
+    from data_ingestion.ingest import store, validate_source
+
+    raw = fetch_source("shipped", spec, isolated_settings)
+    validated = validate_source(raw, spec)
+    validated.accepted.loc[validated.accepted.index[5], "cityPartRange"] = 11  # past the rule
+    bucket = LocalBucket(isolated_settings.bucket)
+    with pytest.raises(pandera.errors.SchemaError, match="cityPartRange"):
+        store(raw, validated, spec, bucket)
+    assert not list(bucket.root.rglob("*.parquet"))
