@@ -18,14 +18,8 @@ import pandas as pd
 
 from paris_housing.datasets import DatasetSpec
 from paris_housing.datasets.arrays import RowChecker
-from paris_housing.datasets.rules import (
-    MAX_NUMBER_CHARS,
-    InvalidValue,
-    Violation,
-    check_kind,
-    message,
-    read_text,
-)
+from paris_housing.datasets.rules import Violation, check_kind, message
+from paris_housing.datasets.texts import read_column
 
 ROW_COLUMN = "source_row"
 REASONS_COLUMN = "reasons"
@@ -120,25 +114,18 @@ def read_values(
     text: pd.DataFrame, spec: DatasetSpec
 ) -> tuple[np.ndarray, dict[int, list[Violation]]]:
     """The values of ``text`` (the spec's columns, as strings) as float64, and the violations of
-    each bad row (by source row), in column order.
-
-    pandas parses every column at once; only the texts it cannot parse, parses to infinity, or
-    that are longer than a number may be, are read again one by one by the spec's own grammar
-    (:func:`~paris_housing.datasets.rules.read_text`), which decides. (pandas' parser accepts a
-    subset of that grammar: the tests hold the two to the same verdicts.)
+    each bad row (by source row), in column order: texts the spec's grammar refuses
+    (:func:`~paris_housing.datasets.texts.read_column`), then values its rules refuse
+    (:class:`~paris_housing.datasets.arrays.RowChecker`).
     """
-    values = text.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=np.float64)
-    present = text.notna().to_numpy()
-    lengths = text.apply(lambda col: col.fillna("").str.len()).to_numpy(dtype=np.int64)
-    doubtful = present & (~np.isfinite(values) | (lengths > MAX_NUMBER_CHARS))
-    reported = np.zeros_like(present)
+    values = np.empty(text.shape, dtype=np.float64)
+    reported = np.zeros(text.shape, dtype=bool)
     found: dict[int, list[tuple[int, Violation]]] = {}
-    for index, col in np.argwhere(doubtful):
-        try:
-            values[index, col] = read_text(spec.columns[col], text.iat[index, col])
-        except InvalidValue as invalid:
+    for col, column in enumerate(spec.columns):
+        values[:, col], refused = read_column(column, text.iloc[:, col].to_numpy(dtype=object))
+        for index, violation in refused.items():
             reported[index, col] = True
-            found.setdefault(int(text.index[index]), []).append((int(col), invalid.violation))
+            found.setdefault(int(text.index[index]), []).append((col, violation))
     for index, col, fault in RowChecker(spec, spec.columns).bad_cells(values):
         if reported[index, col]:
             continue

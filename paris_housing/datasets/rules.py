@@ -3,9 +3,9 @@
 A value is allowed for a column when it is a finite number within the column's range and, for
 whole-number and 0/1 columns, has no fraction (``3.0`` is whole, ``0.9999999999`` is not). Text
 (a form field, a CSV cell, an ingested file) is read by one grammar: an optional sign, ASCII
-digits with an optional decimal point, an optional exponent, at most
-:data:`MAX_NUMBER_CHARS` characters; ``１２３``, ``٣``, ``75_523``, ``inf`` and ``nan`` are not
-numbers. The value of a text is the float64 nearest to it, the value a JSON number has too.
+digits with an optional decimal point, an optional exponent; ``１２３``, ``٣``, ``75_523``,
+``inf`` and ``nan`` are not numbers. The value of a text is the float64 nearest to it, the value
+a JSON number has too (so a number too large for a float, ``1e400``, is above the maximum).
 
 Every surface reports a broken rule as a :class:`Violation` and words it with :func:`message`:
 ingestion's quarantine reasons, the API's refusals, the web form's field errors and batch
@@ -25,8 +25,8 @@ from typing import Any
 
 from paris_housing.datasets.spec import Column, DatasetSpec, Kind
 
-MAX_NUMBER_CHARS = 32
-MAX_SHOWN_CHARS = 120
+MAX_SHOWN_CHARS = 120  # a value sent back in JSON
+MAX_TEXT_SHOWN = 32  # a text in a sentence
 SUMMARY_PROBLEMS = 3
 _NUMBER = Kind.NUMBER
 NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
@@ -37,7 +37,6 @@ class Fault(Enum):
 
     MISSING = "missing"
     NOT_A_NUMBER = "not_a_number"
-    TOO_LONG = "too_long"
     NOT_FINITE = "not_finite"
     NOT_WHOLE = "not_whole"
     BELOW_MINIMUM = "below_minimum"
@@ -53,7 +52,6 @@ class Fault(Enum):
 _TYPES = {
     Fault.MISSING: "missing",
     Fault.NOT_A_NUMBER: "wrong_type",
-    Fault.TOO_LONG: "too_long",
     Fault.NOT_FINITE: "wrong_type",
     Fault.NOT_WHOLE: "wrong_type",
     Fault.BELOW_MINIMUM: "out_of_range",
@@ -113,8 +111,6 @@ def reason(violation: Violation) -> str:
         return "is not a field of a home"
     if fault is Fault.NOT_A_NUMBER:
         return f"{shown} is not a number (must be {allowed})"
-    if fault is Fault.TOO_LONG:
-        return f"{shown} is too long (must be {allowed})"
     return f"{shown} must be {allowed}"
 
 
@@ -247,7 +243,7 @@ def check_values(
 
 def read_number(text: str) -> float | None:
     """The float64 value of ``text`` if it is a number by the grammar above, else None."""
-    if len(text) > MAX_NUMBER_CHARS or not NUMBER.fullmatch(text):
+    if not NUMBER.fullmatch(text):
         return None
     return float(text)
 
@@ -262,19 +258,17 @@ def read_text(column: Column, text: str | None, row: int | None = None) -> float
     allowed = column.allowed()
     if not text:
         raise InvalidValue(Violation(Fault.MISSING, column.name, None, "", allowed, row))
-    if len(text) > MAX_NUMBER_CHARS:
-        shown = repr(text[:MAX_NUMBER_CHARS]) + "…"
-        raise InvalidValue(Violation(Fault.TOO_LONG, column.name, text, shown, allowed, row))
+    cut = text if len(text) <= MAX_TEXT_SHOWN else text[:MAX_TEXT_SHOWN]
+    more = "" if cut is text else "…"
     if not NUMBER.fullmatch(text):
-        raise InvalidValue(
-            Violation(Fault.NOT_A_NUMBER, column.name, text, repr(text), allowed, row)
-        )
+        shown = repr(cut) + more
+        raise InvalidValue(Violation(Fault.NOT_A_NUMBER, column.name, text, shown, allowed, row))
     value = float(text)
     fault = fault_of(column, value)
     if fault is Fault.NOT_FINITE:  # the text is a finite number, too large for a float
         fault = Fault.ABOVE_MAXIMUM if value > 0 else Fault.BELOW_MINIMUM
     if fault is not None:
-        raise InvalidValue(Violation(fault, column.name, text, text, allowed, row))
+        raise InvalidValue(Violation(fault, column.name, text, cut + more, allowed, row))
     return value
 
 

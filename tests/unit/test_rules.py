@@ -84,7 +84,8 @@ def test_text_in_ascii_notation_is_read(text, value):
         ("", Fault.MISSING, "squareMeters: is missing"),
         ("1e400", Fault.ABOVE_MAXIMUM, "squareMeters: 1e400 must be a whole number from 1 to"),
         ("-1e400", Fault.BELOW_MINIMUM, "squareMeters: -1e400 must be a whole number from 1 to"),
-        ("1" * 400, Fault.TOO_LONG, "squareMeters: '" + "1" * 32 + "'… is too long (must be"),
+        ("1" * 400, Fault.ABOVE_MAXIMUM, "squareMeters: " + "1" * 32 + "… must be a whole number"),
+        ("x" * 400, Fault.NOT_A_NUMBER, "squareMeters: '" + "x" * 32 + "'… is not a number"),
         ("2.5", Fault.NOT_WHOLE, "squareMeters: 2.5 must be a whole number from 1 to 100,000 m²"),
     ],
 )

@@ -46,7 +46,7 @@ def test_shipped_rows_are_all_accepted_with_spec_dtypes(spec, sample):
         ("floors", "٣", "floors: '٣' is not a number (must be a whole number from 1 to 100)"),
         ("cityCode", "75_523", "cityCode: '75_523' is not a number (must be a whole number"),
         ("garage", "1e400", "garage: 1e400 must be a whole number from 0 to 1,000 m²"),
-        ("garage", "1" * 40, "garage: '" + "1" * 32 + "'… is too long (must be a whole number"),
+        ("garage", "1" * 400, "garage: " + "1" * 32 + "… must be a whole number from 0 to 1,000"),
     ],
 )
 def test_each_bad_value_gets_its_reason_and_nothing_valid_is_lost(
@@ -95,14 +95,17 @@ def test_numbers_in_any_ascii_notation_are_read(spec, sample, column, value, exp
     assert result.accepted[column].iloc[0] == expected
 
 
-NUMBERISH = st.text(alphabet="0123456789+-.eE _xinfaINF١１", min_size=1, max_size=8)
+NUMBERISH = st.text(
+    alphabet="0123456789+-.eE _xinfaINF١１", min_size=1, max_size=8
+) | st.from_regex(r"[0-9]{1,12}\.[0-9]{1,14}", fullmatch=True)
 
 
 @settings(max_examples=300, deadline=None)
-@given(texts=st.lists(NUMBERISH, min_size=1, max_size=20))
-def test_the_frame_reader_gives_the_verdict_of_the_spec_s_grammar(spec, texts):
-    """pandas parses the columns at once; the result must be what the one rule says of each."""
-    column = spec.column("numPrevOwners")
+@given(texts=st.lists(NUMBERISH, min_size=1, max_size=20), name=st.sampled_from(["made", "price"]))
+def test_the_frame_reader_gives_the_verdict_of_the_spec_s_grammar(spec, texts, name):
+    """The columns are read at once; the result must be what the one rule says of each text,
+    to the last bit of each value."""
+    column = spec.column(name)
     frame = pd.DataFrame(
         {c.name: [str(c.default or c.minimum)] * len(texts) for c in spec.columns}
     ).astype(object)
@@ -116,38 +119,3 @@ def test_the_frame_reader_gives_the_verdict_of_the_spec_s_grammar(spec, texts):
             assert found[row] == [invalid.violation], text
         else:
             assert row not in found and values[row, where] == expected, text
-
-
-def test_extra_columns_are_reported_and_kept_in_quarantine_only(spec, sample):
-    sample.insert(0, "id", range(len(sample)))
-    sample.loc[0, "garage"] = "5000"
-    result = validate(read_csv_text(_csv(sample), "x.csv"), spec)
-    assert result.ignored_columns == ["id"]
-    assert list(result.accepted.columns) == spec.column_names
-    assert result.quarantined["id"].tolist() == ["0"]
-
-
-def test_a_missing_column_is_an_error_naming_it(spec, sample):
-    with pytest.raises(InputError, match="lacks the required column\\(s\\) hasPool"):
-        validate(read_csv_text(_csv(sample.drop(columns="hasPool")), "x.csv"), spec)
-
-
-@pytest.mark.parametrize(
-    "data, message",
-    [
-        (b"", "is empty"),
-        (b"   \n\n", "is empty"),
-        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not a CSV file"),
-        ("squareMeters,price\n".encode(), "no data rows"),
-        (b"\xff\xfe\xfa bad", "not a UTF-8 CSV file"),
-        (b'a,b\n1,2,3,4\n"unterminated', "not a readable CSV file"),
-    ],
-)
-def test_unreadable_input_is_a_clear_error(data, message):
-    with pytest.raises(InputError, match=message):
-        read_csv_text(data, "x.csv")
-
-
-def test_whitespace_and_crlf_are_tolerated(spec, sample):
-    text = _csv(sample).decode().replace(",", " , ").replace("\n", "\r\n").encode()
-    assert len(validate(read_csv_text(text, "x.csv"), spec).accepted) == 50
