@@ -9,6 +9,9 @@ that are not numbers, or whose number is too large for a float, are read again o
 forms to the same verdicts.
 """
 
+# pyarrow.compute makes its functions at import time, where pylint cannot see them:
+# pylint: disable=no-member
+
 from __future__ import annotations
 
 from collections.abc import Sequence

@@ -119,3 +119,38 @@ def test_the_frame_reader_gives_the_verdict_of_the_spec_s_grammar(spec, texts, n
             assert found[row] == [invalid.violation], text
         else:
             assert row not in found and values[row, where] == expected, text
+
+
+def test_extra_columns_are_reported_and_kept_in_quarantine_only(spec, sample):
+    sample.insert(0, "id", range(len(sample)))
+    sample.loc[0, "garage"] = "5000"
+    result = validate(read_csv_text(_csv(sample), "x.csv"), spec)
+    assert result.ignored_columns == ["id"]
+    assert list(result.accepted.columns) == spec.column_names
+    assert result.quarantined["id"].tolist() == ["0"]
+
+
+def test_a_missing_column_is_an_error_naming_it(spec, sample):
+    with pytest.raises(InputError, match="lacks the required column\\(s\\) hasPool"):
+        validate(read_csv_text(_csv(sample.drop(columns="hasPool")), "x.csv"), spec)
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        (b"", "is empty"),
+        (b"   \n\n", "is empty"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not a CSV file"),
+        ("squareMeters,price\n".encode(), "no data rows"),
+        (b"\xff\xfe\xfa bad", "not a UTF-8 CSV file"),
+        (b'a,b\n1,2,3,4\n"unterminated', "not a readable CSV file"),
+    ],
+)
+def test_unreadable_input_is_a_clear_error(data, message):
+    with pytest.raises(InputError, match=message):
+        read_csv_text(data, "x.csv")
+
+
+def test_whitespace_and_crlf_are_tolerated(spec, sample):
+    text = _csv(sample).decode().replace(",", " , ").replace("\n", "\r\n").encode()
+    assert len(validate(read_csv_text(text, "x.csv"), spec).accepted) == 50
