@@ -337,8 +337,8 @@ def _best_seconds(function: Callable[[], object], repeat: int = 2) -> float:
 
 
 def _batch(report: Report, label: str, registry: TrainedRegistry, spec: DatasetSpec) -> float:
-    """Score a million rows as the service does (the loaded version's predictor, every value
-    checked against the spec) and with the raw pipeline; their ratio."""
+    """Score a million rows as every batch is scored (the spec's rules, then
+    :meth:`ServedModel.score`) and with the raw pipeline; their ratio."""
     import pandas as pd
 
     from paris_housing.datasets.arrays import valid_rows
@@ -354,10 +354,10 @@ def _batch(report: Report, label: str, registry: TrainedRegistry, spec: DatasetS
         {c.name: c.dtype for c in spec.features}
     )
     raw = _best_seconds(lambda: pipeline.predict(table))
-    ours = _best_seconds(lambda: served.predictor.predict(valid_rows(spec, rows)))
+    ours = _best_seconds(lambda: served.score(valid_rows(spec, rows)))
     report.figure(f"{label}: raw pipeline.predict, {len(rows):,} rows", len(rows) / raw, "rows/s")
     report.figure(
-        f"{label}: service predictor ({served.predictor.kind}, values checked), "
+        f"{label}: ServedModel.score ({served.predictor.kind}, rows checked), "
         f"{len(rows):,} rows",
         len(rows) / ours,
         "rows/s",
