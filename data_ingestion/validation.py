@@ -18,7 +18,7 @@ import pandas as pd
 
 from paris_housing.datasets import DatasetSpec
 from paris_housing.datasets.arrays import RowChecker
-from paris_housing.datasets.rules import Violation, check_kind, message
+from paris_housing.datasets.rules import Violation, check_kind, message, show_text
 from paris_housing.datasets.texts import read_column
 
 ROW_COLUMN = "source_row"
@@ -131,7 +131,8 @@ def read_values(
             continue
         column, cell = spec.columns[col], text.iat[index, col]
         cell = None if pd.isna(cell) else str(cell)
-        violation = Violation(fault, column.name, cell, cell or "", column.allowed())
+        shown = "" if cell is None else show_text(cell)
+        violation = Violation(fault, column.name, cell, shown, column.allowed())
         found.setdefault(int(text.index[index]), []).append((col, violation))
     return values, {
         row: [v for _, v in sorted(items, key=lambda item: item[0])] for row, items in found.items()

@@ -258,18 +258,24 @@ def read_text(column: Column, text: str | None, row: int | None = None) -> float
     allowed = column.allowed()
     if not text:
         raise InvalidValue(Violation(Fault.MISSING, column.name, None, "", allowed, row))
-    cut = text if len(text) <= MAX_TEXT_SHOWN else text[:MAX_TEXT_SHOWN]
-    more = "" if cut is text else "…"
     if not NUMBER.fullmatch(text):
-        shown = repr(cut) + more
+        shown = show_text(text, number=False)
         raise InvalidValue(Violation(Fault.NOT_A_NUMBER, column.name, text, shown, allowed, row))
     value = float(text)
     fault = fault_of(column, value)
     if fault is Fault.NOT_FINITE:  # the text is a finite number, too large for a float
         fault = Fault.ABOVE_MAXIMUM if value > 0 else Fault.BELOW_MINIMUM
     if fault is not None:
-        raise InvalidValue(Violation(fault, column.name, text, cut + more, allowed, row))
+        raise InvalidValue(Violation(fault, column.name, text, show_text(text), allowed, row))
     return value
+
+
+def show_text(text: str, number: bool = True) -> str:
+    """A text as a sentence writes it: a number as it was written, other text quoted, both cut
+    after :data:`MAX_TEXT_SHOWN` characters."""
+    cut = text[:MAX_TEXT_SHOWN]
+    more = "…" if len(text) > MAX_TEXT_SHOWN else ""
+    return (cut if number else repr(cut)) + more
 
 
 def typed(column: Column, value: float) -> int | float:

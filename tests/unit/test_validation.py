@@ -47,6 +47,11 @@ def test_shipped_rows_are_all_accepted_with_spec_dtypes(spec, sample):
         ("cityCode", "75_523", "cityCode: '75_523' is not a number (must be a whole number"),
         ("garage", "1e400", "garage: 1e400 must be a whole number from 0 to 1,000 m²"),
         ("garage", "1" * 400, "garage: " + "1" * 32 + "… must be a whole number from 0 to 1,000"),
+        (
+            "floors",
+            "2." + "5" * 99,
+            "floors: 2." + "5" * 30 + "… must be a whole number from 1 to 100",
+        ),
     ],
 )
 def test_each_bad_value_gets_its_reason_and_nothing_valid_is_lost(
