@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
@@ -227,25 +227,6 @@ def check_value(column: Column, value: Any) -> Violation | None:
     except OverflowError:  # an integer of hundreds of digits
         fault = Fault.ABOVE_MAXIMUM if value > 0 else Fault.BELOW_MINIMUM
     return None if fault is None else violation_of(column, fault, value)
-
-
-def check_values(
-    spec: DatasetSpec, values: Iterable[float], row: int | None = None
-) -> list[Violation]:
-    """The violations of one row of numbers in the spec's feature order."""
-    found = []
-    for column, value in zip(spec.features, values):
-        fault = fault_of(column, value)
-        if fault is not None:
-            found.append(violation_of(column, fault, value, row))
-    return found
-
-
-def read_number(text: str) -> float | None:
-    """The float64 value of ``text`` if it is a number by the grammar above, else None."""
-    if not NUMBER.fullmatch(text):
-        return None
-    return float(text)
 
 
 def read_text(column: Column, text: str | None, row: int | None = None) -> float:
