@@ -53,17 +53,23 @@ class BodyLimit:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD"):
             await self.app(scope, receive, send)
             return
-        limit, size = self.limit, 0
-        declared = next((v for k, v in scope["headers"] if k == b"content-length"), b"")
-        if declared.isdigit() and int(declared) > limit:
-            too_large: ApiError | None = body_too_large(int(declared), limit)
-        else:
-            too_large = None
+        limit = self.limit
+        declared = next((v for k, v in scope["headers"] if k == b"content-length"), None)
+        if declared is not None and declared.isdigit():  # the server reads no more than this
+            if int(declared) <= limit:
+                await self.app(scope, receive, send)
+                return
+            too_large = body_too_large(int(declared), limit)
 
-        async def limited() -> Message:
-            nonlocal size
-            if too_large is not None:
+            async def refused() -> Message:
                 raise too_large
+
+            await self.app(scope, refused, send)
+            return
+        size = 0
+
+        async def limited() -> Message:  # a streamed body: counted as it comes
+            nonlocal size
             message = await receive()
             size += len(message.get("body", b""))
             if size > limit:
