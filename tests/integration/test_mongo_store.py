@@ -82,7 +82,7 @@ def test_the_form_stores_submissions_in_mongodb(mongo, tmp_path, monkeypatch):
 
     def submit(data: dict[str, str]) -> tuple[int, str]:
         token = csrf_token(client.get("/").get_data(as_text=True))
-        response = client.post("/", data={**data, "csrf_token": token})
+        response = client.post("/", data={**data, "csrf_token": token}, follow_redirects=True)
         page = response.get_data(as_text=True)
         return response.status_code, re.search(r"<code[^>]*>([0-9a-f]{32})</code>", page).group(1)
 
