@@ -59,7 +59,7 @@ def home_model(spec: DatasetSpec) -> type[BaseModel]:
     """
     fields: dict[str, Any] = {}
     for column in spec.features:
-        example = column.default if column.default is not None else column.minimum
+        example = column.example
         fields[column.name] = (
             Annotated[
                 float,

@@ -1,25 +1,16 @@
-"""Start real servers on loopback for integration tests, and stop them afterwards."""
+"""Start real servers on loopback for integration tests, and stop them afterwards.
+
+The process runner is the benchmarks' (:mod:`benchmarks.servers`): one runner for both.
+"""
 
 from __future__ import annotations
 
-import os
 import socket
-import subprocess
-import sys
-import time
-from collections.abc import Callable, Sequence
 from contextlib import closing
-from dataclasses import dataclass, field
-from pathlib import Path
 
-VENV_BIN = Path(sys.executable).parent
+from benchmarks.servers import VENV_BIN, Server, free_port
 
-
-def free_port() -> int:
-    """A TCP port that nothing listens on right now."""
-    with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+__all__ = ["VENV_BIN", "Server", "free_port", "port_open"]
 
 
 def port_open(port: int, host: str = "127.0.0.1") -> bool:
@@ -27,62 +18,3 @@ def port_open(port: int, host: str = "127.0.0.1") -> bool:
     with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
         sock.settimeout(0.5)
         return sock.connect_ex((host, port)) == 0
-
-
-@dataclass
-class Server:
-    """A server process started by a test, with its log file."""
-
-    name: str
-    args: Sequence[str]
-    log: Path
-    env: dict[str, str] = field(default_factory=dict)
-    cwd: Path | None = None
-    process: subprocess.Popen | None = None
-
-    def start(self, ready: Callable[[], bool], timeout: float = 60) -> Server:
-        """Start the process and wait until ``ready()`` holds, or fail with the log's tail."""
-        self.log.parent.mkdir(parents=True, exist_ok=True)
-        with self.log.open("ab") as out:
-            self.process = subprocess.Popen(  # pylint: disable=consider-using-with
-                list(self.args),
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                env={**os.environ, **self.env},
-                cwd=self.cwd,
-                start_new_session=True,
-            )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(
-                    f"{self.name} exited with {self.process.returncode}:\n{self.tail()}"
-                )
-            if ready():
-                return self
-            time.sleep(0.2)
-        self.stop()
-        raise RuntimeError(f"{self.name} was not ready after {timeout}s:\n{self.tail()}")
-
-    def stop(self) -> None:
-        """Stop the process and its children."""
-        if self.process is None or self.process.poll() is not None:
-            return
-        try:
-            os.killpg(self.process.pid, 15)
-            self.process.wait(timeout=15)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            try:
-                os.killpg(self.process.pid, 9)
-            except ProcessLookupError:
-                pass
-            self.process.wait(timeout=5)
-
-    def tail(self, lines: int = 40) -> str:
-        """The end of the server's log."""
-        try:
-            return "\n".join(
-                self.log.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:]
-            )
-        except FileNotFoundError:
-            return "(no log)"

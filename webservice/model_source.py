@@ -132,7 +132,7 @@ class RegistrySource:
                 tracking_uri=self.settings.mlflow_tracking_uri,
             )
             predictor = OnnxPredictor(onnx_session(Path(path)), len(self.spec.features))
-        home = [c.default if c.default is not None else c.minimum for c in self.spec.features]
+        home = self.spec.example_row()
         price = predictor.predict_one(home)
         if not math.isfinite(price):
             raise ValueError(f"it answers {price} for the spec's default home {home}")

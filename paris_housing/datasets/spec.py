@@ -45,6 +45,11 @@ class Column:
             raise ValueError(f"column {self.name!r}: default {self.default} is outside its range")
 
     @property
+    def example(self) -> float:
+        """A value to show or try when nothing is known: the default, else the minimum."""
+        return self.default if self.default is not None else self.minimum
+
+    @property
     def dtype(self) -> str:
         """The pandas dtype of the column once validated."""
         return "float64" if self.kind is Kind.NUMBER else "int64"
@@ -127,6 +132,10 @@ class DatasetSpec:
     def prefix(self) -> PurePosixPath:
         """The bucket prefix under which this dataset's versions live."""
         return PurePosixPath("datasets") / self.name
+
+    def example_row(self) -> list[float]:
+        """One valid home: every feature's example value, in the spec's order."""
+        return [c.example for c in self.features]
 
     def dtypes(self) -> dict[str, str]:
         """Column name -> pandas dtype once validated."""
