@@ -188,7 +188,7 @@ def add_invocations(app: FastAPI, service: Service) -> None:
 def add_status(app: FastAPI, service: Service) -> None:
     """``/health``, ``/ready``, ``/model``, ``/metrics`` and ``/`` (to the docs)."""
     manager, spec = service.manager, service.spec
-    probe = [c.default if c.default is not None else c.minimum for c in spec.features]
+    probe = spec.example_row()
 
     @app.get("/", include_in_schema=False)
     async def root() -> Response:
