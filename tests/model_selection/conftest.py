@@ -64,3 +64,20 @@ def ingested(tmp_path_factory) -> Settings:
 def data(ingested: Settings) -> TrainingData:
     """The shipped dataset's periods, read back from the bucket."""
     return load_training_data(settings=ingested)
+
+
+@pytest.fixture(scope="session")
+def hist_candidate():
+    """scikit-learn's histogram gradient boosting as a candidate: a model that no ONNX converter
+    here handles (skl2onnx 1.20 fails on scikit-learn 1.9's trees), for the fallback tests."""
+    from sklearn.ensemble import HistGradientBoostingRegressor
+
+    from model_selection.candidates import Candidate
+
+    return Candidate(
+        "hist_gradient_boosting",
+        "tree",
+        "scikit-learn's histogram gradient boosting (no ONNX converter for it here)",
+        scale=False,
+        estimator=lambda seed: HistGradientBoostingRegressor(max_iter=30, random_state=seed),
+    )

@@ -13,7 +13,6 @@ import onnx
 import pandas as pd
 import pytest
 from onnx import helper
-from sklearn.ensemble import HistGradientBoostingRegressor
 
 from model_selection.candidates import CANDIDATES, Candidate
 from model_selection.onnx_export import (
@@ -184,15 +183,10 @@ def test_ensembles_without_a_base_value_are_left_alone(fitted, spec):
     assert fold_base_values_into_first_tree(forest) == forest
 
 
-def test_a_histogram_boosting_pipeline_is_unavailable_with_the_reason(shipped, spec):
-    candidate = Candidate(
-        "hist_gradient_boosting",
-        "tree",
-        "scikit-learn's histogram gradient boosting",
-        scale=False,
-        estimator=lambda seed: HistGradientBoostingRegressor(max_iter=20, random_state=seed),
-    )
-    export = export_onnx(fit(candidate, shipped, spec), spec)
+def test_a_histogram_boosting_pipeline_is_unavailable_with_the_reason(
+    shipped, spec, hist_candidate
+):
+    export = export_onnx(fit(hist_candidate, shipped, spec), spec)
     assert export.check.outcome is OnnxOutcome.UNAVAILABLE and not export.check.passed
     assert export.model is None
     assert export.check.max_relative_error is None and export.check.element_type is None

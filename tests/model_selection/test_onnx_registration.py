@@ -4,9 +4,8 @@ fallback when no converter exists, and the champion alias taken from the setting
 import mlflow
 import numpy as np
 import pytest
-from sklearn.ensemble import HistGradientBoostingRegressor
 
-from model_selection.candidates import CANDIDATES, Candidate
+from model_selection.candidates import CANDIDATES
 from model_selection.data import load_training_data
 from model_selection.evaluation import evaluate_candidate, select_best
 from model_selection.onnx_export import MAX_RELATIVE_ERROR, onnx_predict, onnx_session
@@ -85,14 +84,10 @@ def test_a_tree_champion_gets_a_float32_twin_that_matches_exactly(registry):
     assert tags["onnx_artifact"] == f"runs:/{logged.run_id}/onnx/model.onnx"
 
 
-def test_a_model_no_converter_handles_is_registered_unavailable_without_artifact(registry):
-    hist = Candidate(
-        "hist_gradient_boosting",
-        "tree",
-        "scikit-learn's histogram gradient boosting (no ONNX converter for it here)",
-        scale=False,
-        estimator=lambda seed: HistGradientBoostingRegressor(max_iter=50, random_state=seed),
-    )
+def test_a_model_no_converter_handles_is_registered_unavailable_without_artifact(
+    registry, hist_candidate
+):
+    hist = hist_candidate
     data = load_training_data(settings=registry)
     with pytest.MonkeyPatch.context() as patch:
         patch.setitem(CANDIDATES, hist.name, hist)
