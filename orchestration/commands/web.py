@@ -24,15 +24,25 @@ MONGODB_DIR = "mongodb"
 
 
 def gunicorn_command(host: str, port: int, workers: int) -> list[str]:
-    """The gunicorn command line of the form (the Procfile's, bound to ``host:port``)."""
+    """The gunicorn command line of the form (the Procfile's, bound to ``host:port``).
+
+    gevent workers, so that slow clients cost a greenlet each and not a thread: with the sync
+    threaded workers (2 x 4 threads), 50 connections trickling their headers or body one line a
+    second timed out 2 of 5 ``/healthz`` probes (2 s each); with gevent every probe and the form's
+    submission answered (tests/integration/test_web_slow_clients.py). gunicorn patches the
+    standard library before the app is loaded, so the outbox drainer thread becomes a greenlet,
+    and pymongo and httpx (plain sockets) yield while they wait; the outbox's SQLite calls do not
+    yield, which is acceptable for its few short writes. uvicorn with ``a2wsgi`` was not chosen:
+    it buffers slow headers but hands a trickled body to a thread of its pool, which blocks.
+    """
     return [
         str(Path(sys.executable).parent / "gunicorn"),
         "--bind",
         f"{host}:{port}",
         "--workers",
         str(workers),
-        "--threads",
-        "4",
+        "--worker-class",
+        "gevent",
         "--no-control-socket",
         "--access-logfile",
         "-",

@@ -24,10 +24,10 @@ def test_procfile_runs_the_app_factory_under_gunicorn_on_port():
     command = _procfile_command()
     assert command.startswith("gunicorn --bind 0.0.0.0:$PORT ")
     assert command.endswith(f"'{APP}'")
-    for option in ("--threads 4", "--no-control-socket", "--forwarded-allow-ips"):
+    for option in ("--worker-class gevent", "--no-control-socket", "--forwarded-allow-ips"):
         assert option in command
     local = " ".join(gunicorn_command("127.0.0.1", 5000, 2))
-    for option in ("--threads 4", "--no-control-socket", APP):
+    for option in ("--worker-class gevent", "--no-control-socket", APP):
         assert option in local
 
 
