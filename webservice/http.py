@@ -43,7 +43,9 @@ def media_type(request: Request) -> str:
 class BodyLimit:
     """Refuse (413) a request body over ``limit`` bytes: before reading it when its length is
     declared, as soon as the limit is passed when it is streamed. It is the one place where
-    bodies are limited, for the routes FastAPI reads and for those that read their own."""
+    bodies are admitted, for the routes FastAPI reads and for those that read their own, so it
+    also refuses (415) a compressed body (a ``Content-Encoding`` other than ``identity``): no
+    route reads one, and it would otherwise be refused as "not valid JSON"."""
 
     def __init__(self, app: ASGIApp, limit: int) -> None:
         self.app = app
@@ -53,18 +55,17 @@ class BodyLimit:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD"):
             await self.app(scope, receive, send)
             return
+        encoding = next((v for k, v in scope["headers"] if k == b"content-encoding"), b"")
+        if encoding.strip().lower() not in (b"", b"identity"):
+            await self.app(scope, _refusing(unsupported_encoding(encoding.decode("latin-1"))), send)
+            return
         limit = self.limit
         declared = next((v for k, v in scope["headers"] if k == b"content-length"), None)
         if declared is not None and declared.isdigit():  # the server reads no more than this
             if int(declared) <= limit:
                 await self.app(scope, receive, send)
                 return
-            too_large = body_too_large(int(declared), limit)
-
-            async def refused() -> Message:
-                raise too_large
-
-            await self.app(scope, refused, send)
+            await self.app(scope, _refusing(body_too_large(int(declared), limit)), send)
             return
         size = 0
 
@@ -77,6 +78,30 @@ class BodyLimit:
             return message
 
         await self.app(scope, limited, send)
+
+
+def _refusing(error: ApiError) -> Receive:
+    """A ``receive`` that raises ``error``: the body is refused when the route reads it."""
+
+    async def refused() -> Message:
+        raise error
+
+    return refused
+
+
+def unsupported_encoding(encoding: str) -> ApiError:
+    """415 for a compressed body."""
+    message = f"content encoding {encoding!r} is not supported: send the body uncompressed"
+    return ApiError(
+        415,
+        "unsupported_media_type",
+        message,
+        [
+            problem(
+                ["headers", "content-encoding"], None, encoding, message, "identity", "unsupported"
+            )
+        ],
+    )
 
 
 def body_too_large(size: int, limit: int) -> ApiError:

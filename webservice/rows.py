@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
@@ -57,7 +58,23 @@ def matrix(
 
 
 def check_columns(spec: DatasetSpec, columns: list[Any]) -> None:
-    """400 naming the spec's columns missing from ``columns`` and the unknown ones."""
+    """400 naming the columns named twice, then the spec's columns missing from ``columns`` and
+    the unknown ones."""
+    repeated = sorted(str(c) for c, n in Counter(map(str, columns)).items() if n > 1)
+    if repeated:
+        raise bad_request(
+            [
+                problem(
+                    ["body", "columns"],
+                    name,
+                    name,
+                    f"column {name!r} is named more than once",
+                    "each column once",
+                    "repeated",
+                )
+                for name in repeated
+            ]
+        )
     names = spec.feature_names
     missing = [rules.violation_of(spec.column(n), Fault.MISSING, None) for n in names]
     problems = [

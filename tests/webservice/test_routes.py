@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import math
 import re
@@ -14,6 +15,7 @@ from fastapi.testclient import TestClient
 from paris_housing.contract import BatchPrediction, ErrorBody, Prediction
 from paris_housing.settings import get_settings
 from webservice.app import create_app
+from webservice.http import JSON
 
 
 def expected_price(pipeline, home: dict) -> float:
@@ -360,3 +362,32 @@ def test_docs_and_the_openapi_document_describe_the_home(client):
     batch = document["paths"]["/predict/batch"]["post"]["requestBody"]["content"]
     assert batch["application/json"]["schema"]["maxItems"] == get_settings().api_batch_max_rows
     assert client.get("/", follow_redirects=False).headers["location"] == "/docs"
+
+
+def test_invocations_refuse_a_column_named_twice(client, home, spec):
+    names = [*spec.feature_names, "floors"]
+    row = [home[n] for n in spec.feature_names] + [-5]
+    for response in (
+        client.post("/invocations", json={"dataframe_split": {"columns": names, "data": [row]}}),
+        client.post(
+            "/invocations",
+            content=",".join(names) + "\n" + ",".join(map(str, row)) + "\n",
+            headers={"content-type": "text/csv"},
+        ),
+    ):
+        assert response.status_code == 400, response.text
+        body = response.json()
+        assert "'floors' is named more than once" in body["message"]
+        assert [(p["field"], p["type"]) for p in body["detail"]] == [("floors", "repeated")]
+
+
+def test_a_compressed_body_is_refused_as_unsupported(client, home):
+    packed = gzip.compress(json.dumps(home).encode())
+    for path in ("/predict", "/invocations"):
+        response = client.post(
+            path, content=packed, headers={"content-type": JSON, "content-encoding": "gzip"}
+        )
+        assert response.status_code == 415, response.text
+        assert "content encoding 'gzip' is not supported" in response.json()["message"]
+    response = client.post("/predict", json=home, headers={"content-encoding": "identity"})
+    assert response.status_code == 200
