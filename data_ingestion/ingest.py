@@ -16,8 +16,8 @@ from datetime import UTC, datetime
 import pandas as pd
 
 from data_ingestion.sources import RawSource
-from data_ingestion.split import split_periods
-from data_ingestion.validation import Validated, read_csv_text, validate
+from data_ingestion.split import TooFewTimes, split_periods
+from data_ingestion.validation import InputError, Validated, read_csv_text, validate
 from paris_housing.catalog import (
     LATEST,
     MANIFEST,
@@ -84,7 +84,17 @@ def store(raw: RawSource, validated: Validated, spec: DatasetSpec, bucket: Bucke
         changed = _point_latest(bucket, spec, version)
         return IngestResult(existing, bucket.uri, changed, validated.ignored_columns)
 
-    periods = split_periods(validated.accepted, spec.time_column, spec.n_periods)
+    try:
+        periods = split_periods(validated.accepted, spec.time_column, spec.n_periods)
+    except TooFewTimes as exc:  # the quarantine first, so that the reasons are not lost
+        quarantine = _write_quarantine(bucket, prefix, validated)
+        kept = (
+            f"; the {quarantine.rows:,} quarantined rows and their reasons are in "
+            f"{bucket.uri}/{quarantine.object.key}"
+            if quarantine.object
+            else ""
+        )
+        raise InputError(f"{raw.uri} cannot be ingested: {exc}{kept}") from exc
     contract = typed_schema(spec)  # what every stored period is: the spec's columns and rules
     for period in periods:
         contract.validate(period)

@@ -6,6 +6,11 @@ import numpy as np
 import pandas as pd
 
 
+class TooFewTimes(ValueError):
+    """The rows hold fewer distinct times than the periods to cut (a period needs a time of its
+    own)."""
+
+
 def order_by_time(frame: pd.DataFrame, time_column: str) -> pd.DataFrame:
     """Rows sorted by ``time_column``; ties keep their input order (a stable sort)."""
     return frame.sort_values(time_column, kind="stable").reset_index(drop=True)
@@ -40,6 +45,14 @@ def period_bounds(times: pd.Series, n_periods: int) -> list[int]:
 
 def split_periods(frame: pd.DataFrame, time_column: str, n_periods: int) -> list[pd.DataFrame]:
     """``frame`` ordered by time and cut into ``n_periods`` consecutive, non-overlapping periods."""
+    distinct = frame[time_column].nunique()
+    if distinct < n_periods:
+        rows = f"{len(frame):,} accepted row{'' if len(frame) == 1 else 's'}"
+        raise TooFewTimes(
+            f"{rows} with {distinct} distinct {time_column} value{'' if distinct == 1 else 's'} "
+            f"cannot be cut into {n_periods} periods: each period needs {time_column} values of "
+            f"its own, so at least {n_periods} distinct values are needed"
+        )
     ordered = order_by_time(frame, time_column)
     starts = period_bounds(ordered[time_column], n_periods)
     ends = [*starts[1:], len(ordered)]

@@ -7,14 +7,20 @@ is kept, typed by the spec. The checks and their sentences are the spec's rules
 ``column: value must be what is allowed``.
 """
 
+# pyarrow.compute makes its functions at import time, where pylint cannot see them:
+# pylint: disable=no-member
+
 from __future__ import annotations
 
-import io
+import csv as stdcsv
 from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+from pyarrow import csv
 
 from paris_housing.datasets import DatasetSpec
 from paris_housing.datasets.arrays import RowChecker
@@ -25,6 +31,7 @@ ROW_COLUMN = "source_row"
 REASONS_COLUMN = "reasons"
 REASON_SEPARATOR = "; "
 DUPLICATE = "row: duplicate of an earlier row"
+RAGGED = "row: must have as many fields as the header"
 
 
 class InputError(ValueError):
@@ -42,37 +49,168 @@ class Validated:
     reason_counts: Counter[str] = field(default_factory=Counter)
 
 
-def read_csv_text(data: bytes, source: str) -> pd.DataFrame:
-    """Parse CSV bytes into a frame of stripped strings (empty -> missing); keep every row.
+@dataclass
+class RawCsv:
+    """A CSV file read as text: ``frame`` holds one row per record, indexed by the physical line
+    where the record starts (header = line 1 unless blank lines precede it), stripped strings,
+    missing where empty; ``faults`` holds, by line, why a record could not be read as a row of
+    the header's columns (a ragged row, kept in ``frame`` with the fields it has)."""
 
-    The index is the row's line number in the file (header = line 1), for messages.
+    frame: pd.DataFrame
+    faults: dict[int, str] = field(default_factory=dict)
+
+
+def read_csv_text(data: bytes, source: str) -> RawCsv:
+    """Parse CSV bytes with Arrow into stripped strings (empty -> missing); keep every record.
+
+    A record whose number of fields differs from the header's stays a row, with one fault that
+    says so; the header must name each column once.
     """
-    if not data.strip():
+    if not data or data.isspace():
         raise InputError(f"{source} is empty: expected a CSV file with a header row")
     if b"\x00" in data[:8192]:
         raise InputError(f"{source} is not a CSV file (it holds binary data)")
+    header_start = len(data) - len(data.lstrip(b"\r\n"))
+    header_line = data.count(b"\n", 0, header_start) + 1
+    names = _header(data, header_start, source)
+    ragged: list[csv.InvalidRow] = []
+
+    def keep_ragged(row: csv.InvalidRow) -> str:
+        ragged.append(row)
+        return "skip"
+
+    codes = [str(i) for i in range(len(names))]
     try:
-        text = data.decode("utf-8-sig")
+        table = csv.read_csv(
+            pa.py_buffer(data)[header_start:] if header_start else pa.py_buffer(data),
+            read_options=csv.ReadOptions(use_threads=False, column_names=codes, skip_rows=1),
+            parse_options=csv.ParseOptions(
+                newlines_in_values=True, invalid_row_handler=keep_ragged
+            ),
+            convert_options=csv.ConvertOptions(
+                column_types={c: pa.string() for c in codes}, strings_can_be_null=False
+            ),
+        )
+    except pa.ArrowInvalid as exc:
+        _refuse_utf8(data, source)
+        raise InputError(f"{source} is not a readable CSV file: {exc}") from exc
+    if table.num_rows + len(ragged) == 0:
+        raise InputError(f"{source} has no data rows: expected a CSV file with a header row")
+    spans = _record_spans(data, table, ragged)
+    lines = record_lines(data, header_start, header_line, spans)
+    bad_records = np.array([r.number - 2 for r in ragged], dtype=np.int64)
+    good = np.ones(len(spans), dtype=bool)
+    good[bad_records] = False
+    frame = pd.DataFrame(
+        {name: _stripped(table.column(code)) for name, code in zip(names, codes)},
+        index=pd.Index(lines[good], name=ROW_COLUMN),
+    )
+    if not ragged:
+        return RawCsv(frame)
+    fields = [_fields(row.text, len(names)) for row in ragged]
+    extra = pd.DataFrame(
+        [values[: len(names)] for values, _ in fields],
+        columns=names,
+        index=pd.Index(lines[bad_records], name=ROW_COLUMN),
+    ).replace("", None)
+    faults = {
+        int(line): _ragged_reason(count, len(names), values[len(names) :])
+        for line, (values, count) in zip(extra.index, fields)
+    }
+    return RawCsv(pd.concat([frame, extra]).sort_index(), faults)
+
+
+def _header(data: bytes, start: int, source: str) -> list[str]:
+    """The header's names, stripped; each must be named once."""
+    end = data.find(b"\n", start)
+    line = data[start : None if end < 0 else end]
+    try:
+        text = line.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        _refuse_utf8(data, source)
+        raise
+    names = [name.strip() for name in next(stdcsv.reader([text.rstrip("\r")]))]
+    repeated = [name for name, count in Counter(names).items() if count > 1]
+    if repeated:
+        name = repeated[0]
+        places = [str(i + 1) for i, n in enumerate(names) if n == name]
+        raise InputError(
+            f"{source} names the column {name!r} more than once in its header (columns "
+            f"{' and '.join(places)}); each column must be named once"
+        )
+    return names
+
+
+def _refuse_utf8(data: bytes, source: str) -> None:
+    """Raise if ``data`` is not UTF-8, saying where (only called once a read has failed)."""
+    try:
+        data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InputError(
             f"{source} is not a UTF-8 CSV file ({exc.reason} at byte {exc.start})"
         ) from exc
-    try:
-        frame = pd.read_csv(
-            io.StringIO(text),
-            dtype=str,
-            keep_default_na=False,
-            skipinitialspace=True,
-            on_bad_lines="error",
-        )
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
-        raise InputError(f"{source} is not a readable CSV file: {exc}") from exc
-    if frame.empty:
-        raise InputError(f"{source} has no data rows: expected a CSV file with a header row")
-    frame.columns = [str(c).strip() for c in frame.columns]
-    frame = frame.apply(lambda col: col.str.strip()).replace("", pd.NA)
-    frame.index = pd.RangeIndex(2, len(frame) + 2, name=ROW_COLUMN)
-    return frame
+
+
+def _stripped(column: pa.ChunkedArray) -> np.ndarray:
+    """Texts without surrounding spaces, None where empty."""
+    trimmed = pc.utf8_trim_whitespace(column)
+    return pc.if_else(pc.equal(trimmed, ""), None, trimmed).to_numpy(zero_copy_only=False)
+
+
+def _fields(text: str, width: int) -> tuple[list[str | None], int]:
+    """The stripped fields of one ragged record (padded to ``width``) and how many it has."""
+    values = [v.strip() for v in next(stdcsv.reader([text], skipinitialspace=True), [""])]
+    count = len(values) if text.strip() else 0
+    return values + [""] * (width - len(values)), count
+
+
+def _ragged_reason(count: int, width: int, extra: list[str | None]) -> str:
+    plural = "field" if count == 1 else "fields"
+    sentence = f"row has {count} {plural}; the header has {width}"
+    shown = [show_text(v) if v else "(empty)" for v in extra if v is not None]
+    return sentence + (f" (extra: {', '.join(shown)})" if shown else "")
+
+
+def _record_spans(data: bytes, table: pa.Table, ragged: list[csv.InvalidRow]) -> np.ndarray:
+    """How many physical lines each data record takes: 1, plus the line breaks inside its
+    quoted values (only a file with a quote character can have them)."""
+    spans = np.ones(table.num_rows + len(ragged), dtype=np.int64)
+    if b'"' not in data:
+        return spans
+    inside = np.zeros(table.num_rows, dtype=np.int64)
+    for column in table.columns:
+        inside += pc.count_substring(column, "\n").to_numpy(zero_copy_only=False)
+    good = np.ones(len(spans), dtype=bool)
+    for row in ragged:
+        good[row.number - 2] = False
+        spans[row.number - 2] += row.text.count("\n")
+    spans[good] += inside
+    return spans
+
+
+def record_lines(data: bytes, header_start: int, header_line: int, spans: np.ndarray) -> np.ndarray:
+    """The physical line where each data record starts, given the lines each one spans.
+
+    Blank lines between records are no records (Arrow skips them) but are lines of the file.
+    """
+    body = data[header_start:]
+    breaks = np.flatnonzero(np.frombuffer(body, dtype=np.uint8) == ord("\n"))
+    starts = np.concatenate(([0], breaks + 1))
+    ends = np.append(breaks, len(body))
+    lengths = ends - starts
+    crlf = lengths == 1
+    crlf[crlf] = np.frombuffer(body, dtype=np.uint8)[starts[crlf]] == ord("\r")
+    filled = (lengths > 0) & ~crlf  # line 0 of the body is the header
+    if np.all(spans == 1):
+        return np.flatnonzero(filled[1:])[: len(spans)] + 1 + header_line
+    lines = np.empty(len(spans), dtype=np.int64)
+    line = 1
+    for number, span in enumerate(spans):
+        while line < len(filled) and not filled[line]:
+            line += 1
+        lines[number] = line + header_line
+        line += span
+    return lines
 
 
 def check_columns(raw: pd.DataFrame, spec: DatasetSpec, source: str) -> list[str]:
@@ -89,25 +227,30 @@ def check_columns(raw: pd.DataFrame, spec: DatasetSpec, source: str) -> list[str
 Reasons = dict[int, list[str]]  # source row -> one reason per failed check
 
 
-def validate(raw: pd.DataFrame, spec: DatasetSpec, source: str = "input") -> Validated:
-    """Split ``raw`` (from :func:`read_csv_text`) into typed accepted rows and quarantined rows."""
-    ignored = check_columns(raw, spec, source)
-    text = raw[spec.column_names]
+def validate(raw: RawCsv, spec: DatasetSpec, source: str = "input") -> Validated:
+    """Split ``raw`` (from :func:`read_csv_text`) into typed accepted rows and quarantined rows.
+
+    A ragged row has only its fault as reason (its values are not in their columns); every
+    other row is checked value by value, then for being a repeat of an earlier row.
+    """
+    ignored = check_columns(raw.frame, spec, source)
+    reasons: Reasons = {row: [fault] for row, fault in raw.faults.items()}
+    counts: Counter[str] = Counter({RAGGED: len(raw.faults)} if raw.faults else {})
+    text = raw.frame.loc[~raw.frame.index.isin(list(raw.faults)), spec.column_names]
     values, violations = read_values(text, spec)
-    reasons: Reasons = {}
-    counts: Counter[str] = Counter()
     for row, found in sorted(violations.items()):
         reasons[row] = list(dict.fromkeys(message(v) for v in found))
         counts.update(f"{v.field}: {check_kind(v)}" for v in found)
     parsed = pd.DataFrame(values, index=text.index, columns=spec.column_names)
-    for row, first in _duplicates(parsed, reasons):
+    for row, first in duplicates(parsed[~parsed.index.isin(list(violations))]):
         reasons[row] = [f"row: duplicate of row {first}"]
         counts[DUPLICATE] += 1
 
-    bad = text.index.isin(list(reasons))
-    quarantined = raw[bad].copy()
+    bad = raw.frame.index.isin(list(reasons))
+    quarantined = raw.frame[bad].copy()
     quarantined[REASONS_COLUMN] = [REASON_SEPARATOR.join(reasons[r]) for r in quarantined.index]
-    return Validated(parsed[~bad].astype(spec.dtypes()), quarantined, ignored, counts)
+    accepted = parsed[~parsed.index.isin(list(reasons))].astype(spec.dtypes())
+    return Validated(accepted, quarantined, ignored, counts)
 
 
 def read_values(
@@ -139,15 +282,13 @@ def read_values(
     }
 
 
-def _duplicates(parsed: pd.DataFrame, reasons: Reasons) -> list[tuple[int, int]]:
-    """Exact repeats of an otherwise valid row, each with the first row it repeats."""
-    clean = parsed[~parsed.index.isin(list(reasons))]
-    return [
-        (row, _first_equal_row(clean, row)) for row in clean.index[clean.duplicated(keep="first")]
-    ]
-
-
-def _first_equal_row(frame: pd.DataFrame, row: int) -> int:
-    target = frame.loc[row]
-    equal = (frame == target).all(axis=1)
-    return int(frame.index[equal.to_numpy().nonzero()[0][0]])
+def duplicates(rows: pd.DataFrame) -> list[tuple[int, int]]:
+    """Exact repeats of an earlier row of ``rows``, each with the first row it repeats (by
+    index), in one pass: every row gets the number of its group of equal rows."""
+    if rows.empty:
+        return []
+    group = rows.groupby(list(rows.columns), sort=False, dropna=False).ngroup().to_numpy()
+    repeat = pd.Series(group).duplicated(keep="first").to_numpy()
+    first = np.full(group.max() + 1, -1, dtype=np.int64)
+    first[group[~repeat]] = rows.index.to_numpy()[~repeat]
+    return list(zip(rows.index[repeat].tolist(), first[group[repeat]].tolist()))

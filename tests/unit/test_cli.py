@@ -49,6 +49,38 @@ def test_bad_sources_exit_1_with_one_sentence(write_csv, tmp_path, content, mess
     assert "Traceback" not in result.output
 
 
+def test_ingest_of_a_file_whose_rows_are_all_quarantined_exits_1_keeping_the_reasons(
+    write_csv, shipped_text
+):
+    frame = shipped_text.head(3).copy()
+    frame["hasPool"] = "2"
+    result = runner.invoke(app, ["ingest", "--source", str(write_csv(frame))])
+    out = " ".join(result.output.split())
+    assert result.exit_code == 1, result.output
+    assert "0 accepted rows with 0 distinct made values cannot be cut into 4 periods" in out
+    assert "the 3 quarantined rows and their reasons are in " in out
+    assert "Traceback" not in result.output
+
+
+def test_ingest_of_a_file_with_ragged_rows_quarantines_them(write_csv, shipped_text):
+    lines = shipped_text.head(100).to_csv(index=False).splitlines()
+    lines[1] += ",1"
+    lines[50] = lines[50].rsplit(",", 1)[0]
+    result = runner.invoke(app, ["ingest", "--source", str(write_csv("\n".join(lines)))])
+    assert result.exit_code == 0, result.output
+    assert "row: must have as many fields as the header │    2" in result.output
+
+
+def test_a_header_naming_a_column_twice_exits_1_naming_it(write_csv, shipped_text):
+    lines = shipped_text.head(10).to_csv(index=False).splitlines()
+    lines[0] = lines[0].replace("hasPool", "squareMeters")
+    result = runner.invoke(app, ["ingest", "--source", str(write_csv("\n".join(lines)))])
+    assert result.exit_code == 1
+    assert "names the column 'squareMeters' more than once in its header (columns 1 and 4)" in (
+        " ".join(result.output.split())
+    )
+
+
 def test_unwritable_bucket_exits_1(tmp_path):
     (tmp_path / "file").write_text("x")
     result = runner.invoke(

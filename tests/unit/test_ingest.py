@@ -7,6 +7,7 @@ import pytest
 
 from data_ingestion.ingest import version_id
 from data_ingestion.sources import SourceError, fetch_source
+from data_ingestion.validation import InputError
 from orchestration.pipeline import ingest_dataset
 from paris_housing.catalog import read_manifest, read_periods
 from paris_housing.storage import LocalBucket
@@ -145,3 +146,44 @@ def test_a_frame_that_breaks_the_contract_is_never_stored(spec, isolated_setting
     with pytest.raises(pandera.errors.SchemaError, match="cityPartRange"):
         store(raw, validated, spec, bucket)
     assert not list(bucket.root.rglob("*.parquet"))
+
+
+@pytest.mark.parametrize("bad_rows", [0, 999])
+def test_too_few_rows_for_the_periods_is_one_sentence_and_the_quarantine_is_kept(
+    isolated_settings, write_csv, shipped_text, bad_rows
+):
+    frame = shipped_text.head(1 + bad_rows).copy()
+    frame.loc[frame.index[1:], "hasPool"] = "2"
+    if bad_rows:  # every row is quarantined
+        frame.loc[frame.index[0], "price"] = ""
+    with pytest.raises(InputError) as raised:
+        ingest_dataset(source=str(write_csv(frame)))
+    accepted = 0 if bad_rows else 1
+    plural = "row" if accepted == 1 else "rows"
+    values = "value" if accepted == 1 else "values"
+    assert f"{accepted} accepted {plural} with {accepted} distinct made {values} cannot be cut" in (
+        str(raised.value)
+    )
+    bucket = LocalBucket(isolated_settings.bucket)
+    assert not bucket.root.joinpath("datasets", "kaggle", "LATEST").exists()
+    kept = list(bucket.root.rglob("quarantine.csv"))
+    if not bad_rows:
+        assert not kept and "quarantined" not in str(raised.value)
+        return
+    assert f"the {bad_rows + 1:,} quarantined rows and their reasons are in " in str(raised.value)
+    quarantine = pd.read_csv(kept[0])
+    assert len(quarantine) == bad_rows + 1
+    assert quarantine["reasons"].iloc[0] == "price: is missing"
+
+
+def test_a_ragged_first_row_is_quarantined_and_the_rest_ingested(
+    isolated_settings, write_csv, shipped_text
+):
+    lines = shipped_text.to_csv(index=False).splitlines()
+    lines[1] += ",5"
+    result = ingest_dataset(source=str(write_csv("\n".join(lines) + "\n")))
+    assert (result.manifest.rows, result.manifest.quarantine.rows) == (9_999, 1)
+    bucket = LocalBucket(isolated_settings.bucket)
+    quarantine = pd.read_csv(bucket.root / result.manifest.quarantine.object.key)
+    assert quarantine["source_row"].tolist() == [2]
+    assert quarantine["reasons"].tolist() == ["row has 18 fields; the header has 17 (extra: 5)"]

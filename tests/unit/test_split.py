@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from data_ingestion.split import order_by_time, period_bounds, split_periods
+from data_ingestion.split import TooFewTimes, order_by_time, period_bounds, split_periods
 
 
 def test_order_by_time_is_stable():
@@ -37,3 +37,16 @@ def test_split_keeps_every_row_once_and_in_order():
 def test_too_few_distinct_times_is_a_clear_error():
     with pytest.raises(ValueError, match="2 distinct time values into 4 periods"):
         period_bounds(pd.Series([1, 1, 2, 2]), 4)
+
+
+@pytest.mark.parametrize(
+    "made, message",
+    [
+        ([], "0 accepted rows with 0 distinct made values cannot be cut into 4 periods"),
+        ([1999], "1 accepted row with 1 distinct made value cannot be cut into 4 periods"),
+        ([1999, 2000, 2000, 2001, 2001], "5 accepted rows with 3 distinct made values cannot"),
+    ],
+)
+def test_fewer_distinct_times_than_periods_is_one_sentence(made, message):
+    with pytest.raises(TooFewTimes, match=message):
+        split_periods(pd.DataFrame({"made": made}, dtype="int64"), "made", 4)
