@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from flask import Flask, current_app, jsonify, redirect, render_template, url_for
+from flask import Flask, current_app, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
@@ -82,6 +82,7 @@ def create_app(
         SESSION_COOKIE_SECURE=settings.web_https,
         PREFERRED_URL_SCHEME="https" if settings.web_https else "http",
     )
+    app.before_request(refuse_unreadable_form)  # first: the CSRF check would see an empty form
     CSRFProtect(app)
     install_headers(app, settings.web_https)
 
@@ -115,6 +116,30 @@ def _routes(app: Flask) -> None:
     app.add_url_rule("/favicon.ico", "favicon", favicon, methods=["GET"])
     app.register_error_handler(CSRFError, csrf_failed)
     app.register_error_handler(HTTPException, http_error)
+
+
+def refuse_unreadable_form() -> ResponseReturnValue | None:
+    """400 for a posted form that is not UTF-8 text (a raw 0xFF byte in a field): Werkzeug would
+    silently read it as an empty form, refused as an expired one."""
+    if request.method != "POST" or request.mimetype != "application/x-www-form-urlencoded":
+        return None
+    try:
+        request.get_data(cache=True).decode("utf-8")  # cached: the form is parsed from it next
+    except UnicodeDecodeError as exc:
+        log.warning(
+            "unreadable form refused: byte %s at position %d is not UTF-8",
+            hex(exc.object[exc.start]),
+            exc.start,
+        )
+        message = (
+            "Your input could not be read (it is not text in UTF-8), so nothing was saved. "
+            "Type the values again, with digits only, and resubmit the form."
+        )
+        return (
+            render_template("error.html", code=400, title="Input not readable", message=message),
+            400,
+        )
+    return None
 
 
 def wake_relay() -> None:

@@ -7,7 +7,9 @@ MongoDB is an in-memory store here (the real MongoDB-wire server is in tests/int
 from __future__ import annotations
 
 import html
+import logging
 import re
+from urllib.parse import urlencode
 
 import pytest
 
@@ -368,3 +370,17 @@ def test_unknown_page_and_oversized_body_are_pages(client):
     big = client.post("/", data={"squareMeters": "1" * 20_000})
     assert big.status_code == 413
     assert client.get("/favicon.ico").headers["Location"].endswith("/static/favicon.svg")
+
+
+def test_a_form_that_is_not_utf8_is_refused_as_unreadable(client, web_env, store, caplog):
+    token = csrf_token(client.get("/").get_data(as_text=True))
+    body = urlencode({**form_data(), "csrf_token": token}).encode()
+    body = body.replace(b"squareMeters=", b"squareMeters=\xff", 1)
+    with caplog.at_level(logging.WARNING):
+        response = client.post("/", data=body, content_type="application/x-www-form-urlencoded")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Your input could not be read (it is not text in UTF-8), so nothing was saved." in page
+    assert "expired" not in page and "CSRF" not in caplog.text
+    assert "byte 0xff at position" in caplog.text
+    assert store.documents == {} and web_env.predictions() == []
