@@ -2,10 +2,17 @@
 
 :meth:`Relay.submit` commits the document to the local outbox before anything else, then tries
 MongoDB once unless MongoDB was just found down. A background thread drains the outbox: every
-``retry_seconds`` while documents wait, and at once when a request wakes it. A document leaves the
-outbox only after MongoDB has it; the insert is keyed by the request id, so a retry after a lost
-acknowledgement finds the document already there instead of writing it twice. :meth:`Relay.find`
-reads a submission back wherever it is: the outbox while it waits there, else MongoDB.
+``retry_seconds`` while documents wait, and at once when a request wakes it. The insert is keyed
+by the request id, so a retry after a lost acknowledgement finds the document already there
+instead of writing it twice. :meth:`Relay.find` reads a submission back wherever it is: the outbox
+while it waits there, else MongoDB.
+
+A document leaves the outbox only once it has been *read back* from the store by its id: neither
+an acknowledged insert nor a duplicate-key answer is taken as proof, since a server (the
+``nx-27017`` stand-in, or a primary that steps down before replicating) can acknowledge a write it
+then loses, and ``nx-27017`` reports any SQLite integrity error as a duplicate key. The check
+costs one ``find_one`` on ``_id`` per delivery; see ``flask_deployment/README.md`` for its
+measured cost.
 """
 
 from __future__ import annotations
@@ -96,14 +103,19 @@ class Relay:
         return done
 
     def _deliver(self, request_id: str, document: dict[str, Any]) -> bool:
+        """Insert, then read back by id; only a document read back leaves the outbox."""
         try:
             new = self.store.insert(document)
+            stored = self.store.find(request_id)
         except self._errors as exc:
-            if self._store_up:
-                log.warning("MongoDB write failed, kept in the outbox: %s", exc)
-            self._store_up = False
-            self.outbox.failed(request_id, str(exc))
-            return False
+            return self._failed(request_id, f"MongoDB write failed, kept in the outbox: {exc}")
+        if stored is None:
+            answer = "inserted it" if new else "said it already held it"
+            return self._failed(
+                request_id,
+                f"MongoDB {answer} but submission {request_id} cannot be read back: "
+                "kept in the outbox",
+            )
         if not new:
             log.info("submission %s was already in MongoDB", request_id)
         if not self._store_up:
@@ -111,6 +123,14 @@ class Relay:
         self._store_up = True
         self.outbox.delivered(request_id)
         return True
+
+    def _failed(self, request_id: str, error: str) -> bool:
+        """Keep the document waiting (its error counted) and stop direct tries until one works."""
+        if self._store_up:
+            log.warning("%s", error)
+        self._store_up = False
+        self.outbox.failed(request_id, error)
+        return False
 
     def wake(self) -> None:
         """Ask the drainer to try now (cheap; called on every request)."""

@@ -189,3 +189,60 @@ def test_the_relay_finds_a_submission_wherever_it_is(outbox):
     assert relay.find(delivered["_id"]) == delivered  # from the outbox, MongoDB not asked
     with pytest.raises(StoreUnreachable, match="cannot be read: store is down"):
         relay.find(old["_id"])
+
+
+class ForgetfulStore(MemoryStore):
+    """Acknowledges the first ``lose`` writes and keeps none of them; after that it may also
+    answer "duplicate key" for a document it does not hold (as ``nx-27017`` does for any SQLite
+    integrity error)."""
+
+    def __init__(self, lose: int, false_duplicates: int = 0) -> None:
+        super().__init__()
+        self.lose = lose
+        self.false_duplicates = false_duplicates
+
+    def insert(self, document: dict) -> bool:
+        with self._lock:
+            if self.lose > 0:
+                self.lose -= 1
+                self.inserts += 1
+                return True
+            if self.false_duplicates > 0:
+                self.false_duplicates -= 1
+                self.inserts += 1
+                return False
+        return super().insert(document)
+
+
+@pytest.mark.parametrize("lose, false_duplicates", [(1, 0), (0, 1), (2, 3)])
+def test_a_write_acknowledged_then_lost_stays_in_the_outbox_until_read_back(
+    outbox, lose, false_duplicates
+):
+    store = ForgetfulStore(lose, false_duplicates)
+    relay = _relay(outbox, store)
+    documents = [_document() for _ in range(3)]
+    assert relay.submit(documents[0]) is False
+    assert outbox.count() == 1 and not relay.store_up
+    for document in documents[1:]:
+        relay.submit(document)
+    for _ in range(lose + false_duplicates + 1):
+        relay.drain()
+    assert outbox.count() == 0
+    assert sorted(store.documents) == sorted(d["_id"] for d in documents)
+    assert store.finds >= len(documents)
+
+
+def test_a_lost_write_is_counted_with_its_reason(outbox, tmp_path):
+    relay = _relay(outbox, ForgetfulStore(lose=1))
+    document = _document()
+    relay.submit(document)
+    waiting = outbox.get(document["_id"])
+    assert waiting is not None and waiting.attempts == 1
+    with closing(sqlite3.connect(tmp_path / "outbox.sqlite")) as db:
+        (error,) = db.execute(
+            "SELECT last_error FROM outbox WHERE request_id = ?", (document["_id"],)
+        ).fetchone()
+    assert error == (
+        f"MongoDB inserted it but submission {document['_id']} cannot be read back: "
+        "kept in the outbox"
+    )
