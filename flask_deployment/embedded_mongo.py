@@ -44,11 +44,17 @@ def answers(uri: str, timeout_ms: int = 1000) -> bool:
 
 
 class EmbeddedMongo:
-    """One ``nx-27017`` process serving ``data_dir`` on ``127.0.0.1:port``."""
+    """One ``nx-27017`` process serving ``data_dir`` on ``127.0.0.1:port``.
 
-    def __init__(self, data_dir: Path, port: int) -> None:
+    With ``db_file`` it keeps every database in that one SQLite file (``--db``) instead of one
+    file per database under ``data_dir`` (``--data-dir``); its log and pid files stay in
+    ``data_dir``.
+    """
+
+    def __init__(self, data_dir: Path, port: int, db_file: Path | None = None) -> None:
         self.data_dir = data_dir
         self.port = port
+        self.db_file = db_file
         self.process: subprocess.Popen | None = None
 
     @property
@@ -70,10 +76,14 @@ class EmbeddedMongo:
             raise EmbeddedMongoError(
                 f"{EXECUTABLE} is not installed: run `make setup`, or set MONGODB_URI to a MongoDB"
             )
+        store = (
+            ["--data-dir", str(self.data_dir)]
+            if self.db_file is None
+            else ["--db", str(self.db_file)]
+        )
         return [
             exe,
-            "--data-dir",
-            str(self.data_dir),
+            *store,
             "--host",
             HOST,
             "--port",
@@ -115,11 +125,11 @@ class EmbeddedMongo:
             f"{EXECUTABLE} did not answer on {self.uri} within {timeout:.0f}s (see {self.log_path})"
         )
 
-    def stop(self, timeout: float = 10) -> None:
-        """Stop the server if this object started it."""
+    def stop(self, timeout: float = 10, sig: signal.Signals = signal.SIGTERM) -> None:
+        """Stop the server if this object started it (``sig`` first, SIGKILL after ``timeout``)."""
         if self.process is None or self.process.poll() is not None:
             return
-        os.killpg(self.process.pid, signal.SIGTERM)
+        os.killpg(self.process.pid, sig)
         try:
             self.process.wait(timeout)
         except subprocess.TimeoutExpired:
