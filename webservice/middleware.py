@@ -10,21 +10,14 @@ import logging
 import os
 import re
 import time
-from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any
 
 import orjson
 
+from webservice.http import ASGIApp, Message, Receive, Scope, Send
 from webservice.metrics import ServiceMetrics
 
 log = logging.getLogger(__name__)
 access_log = logging.getLogger("webservice.access")
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 REQUEST_ID_HEADER = b"x-request-id"
 # What an incoming id may look like (UUIDs, ULIDs, tracing ids); anything else is replaced.
