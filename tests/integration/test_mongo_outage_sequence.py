@@ -1,14 +1,18 @@
 """Issue 10's outage sequence against a real ``nx-27017`` and the form under gunicorn (2 workers):
 one submission, MongoDB stopped (SIGTERM or kill -9) and waited for, five submissions, MongoDB
 restarted on the same data and port (optionally with a burst after it); every accepted
-submission then is in MongoDB exactly once, on either store layout (``--data-dir``, ``--db``)."""
+submission then is in MongoDB exactly once, on either store layout (``--data-dir``, ``--db``).
+The same sequence against a server that acknowledges two writes after the restart and then drops
+them (a trigger in its SQLite file) lost 2 of 6 before the relay read each delivery back."""
 
 from __future__ import annotations
 
 import signal
+import sqlite3
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 from pathlib import Path
 
 import httpx
@@ -25,6 +29,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 DRAIN_TIMEOUT = 30.0
 BURST = 12
+LOST_WRITES = 2
 
 
 def _request_ids(uri: str) -> Counter[str]:
@@ -62,6 +67,62 @@ def _wait_until_all_stored(url: str, uri: str, accepted: list[str]) -> tuple[Cou
         if (pending == 0 and set(accepted) <= set(stored)) or waited > DRAIN_TIMEOUT:
             return stored, waited
         time.sleep(0.25)
+
+
+def _make_it_lose_writes(db_path: Path, writes: int) -> None:
+    """Make the stopped server's SQLite file drop the next ``writes`` inserted documents right
+    after the insert succeeds: the restarted server acknowledges them and then does not have
+    them (the stand-in for a server that loses acknowledged writes)."""
+    with closing(sqlite3.connect(db_path)) as db:
+        db.executescript(f"""
+            CREATE TABLE lose_budget (n INTEGER NOT NULL);
+            INSERT INTO lose_budget VALUES ({writes});
+            CREATE TRIGGER lose_acknowledged AFTER INSERT ON submissions
+            WHEN (SELECT n FROM lose_budget) > 0
+            BEGIN
+                DELETE FROM submissions WHERE id = NEW.id;
+                UPDATE lose_budget SET n = n - 1;
+            END;
+            """)
+
+
+def _lost_budget(db_path: Path) -> int:
+    with closing(sqlite3.connect(db_path)) as db:
+        return db.execute("SELECT n FROM lose_budget").fetchone()[0]
+
+
+@pytest.mark.parametrize("layout", ["data-dir", "db-file"])
+def test_writes_acknowledged_then_lost_after_the_restart_are_written_again(
+    tmp_path: Path, layout: str
+):
+    data_dir = tmp_path / "mongo"
+    db_file = data_dir / "nx-27017.db" if layout == "db-file" else None
+    mongo = EmbeddedMongo(data_dir, free_port(), db_file)
+    assert mongo.start()
+    api = FakeApi().start()
+    web, url = start_web(tmp_path, web_env(mongo.uri, api.url, tmp_path / ".local"))
+    db_path = db_file or data_dir / "paris_housing.db"
+    try:
+        accepted = _submit(url, 1, 0)
+        mongo.stop()
+        _make_it_lose_writes(db_path, LOST_WRITES)
+        accepted += _submit(url, 5, 1)
+        assert mongo.start()
+        stored, _ = _wait_until_all_stored(url, mongo.uri, accepted)
+    finally:
+        web.stop()
+        api.stop()
+        mongo.stop()
+
+    assert _lost_budget(db_path) == 0, "the server lost no write: the test proves nothing"
+    missing = [rid for rid in accepted if stored[rid] == 0]
+    assert not missing, f"{len(missing)} of {len(accepted)} lost: {missing}"
+    assert stored == Counter({rid: 1 for rid in accepted})
+    with closing(sqlite3.connect(tmp_path / ".local" / "web-outbox.sqlite")) as outbox:
+        (read_back_failures,) = outbox.execute(
+            "SELECT COUNT(*) FROM outbox WHERE last_error LIKE '%cannot be read back%'"
+        ).fetchone()
+    assert 1 <= read_back_failures <= LOST_WRITES  # one row may be lost twice
 
 
 @pytest.mark.parametrize("layout", ["data-dir", "db-file"])
