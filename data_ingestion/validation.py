@@ -51,19 +51,38 @@ class Validated:
 
 @dataclass
 class RawCsv:
-    """A CSV file read as text: ``frame`` holds one row per record, indexed by the physical line
-    where the record starts (header = line 1 unless blank lines precede it), stripped strings,
-    missing where empty; ``faults`` holds, by line, why a record could not be read as a row of
-    the header's columns (a ragged row, kept in ``frame`` with the fields it has)."""
+    """A CSV file read as text. ``table`` holds the records that have the header's fields
+    (Arrow strings without surrounding spaces, null where empty), ``lines`` the physical line
+    where each starts (header = line 1 unless blank lines precede it); ``ragged`` holds the
+    records with another number of fields (their first fields, by line) and ``faults`` why."""
 
-    frame: pd.DataFrame
+    table: pa.Table
+    lines: np.ndarray
+    ragged: pd.DataFrame
     faults: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def columns(self) -> list[str]:
+        """The header's names."""
+        return self.table.column_names
+
+    def rows(self, positions: np.ndarray) -> pd.DataFrame:
+        """The records of ``table`` at ``positions`` as text, by line (missing where empty)."""
+        frame = self.table.take(pa.array(positions, type=pa.int64())).to_pandas()
+        frame.index = pd.Index(self.lines[positions], name=ROW_COLUMN)
+        return frame
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """Every record as text, by line (for a look at a small file)."""
+        every = self.rows(np.arange(self.table.num_rows))
+        return pd.concat([every, self.ragged]).sort_index() if len(self.ragged) else every
 
 
 def read_csv_text(data: bytes, source: str) -> RawCsv:
     """Parse CSV bytes with Arrow into stripped strings (empty -> missing); keep every record.
 
-    A record whose number of fields differs from the header's stays a row, with one fault that
+    A record whose number of fields differs from the header's is kept apart, with one fault that
     says so; the header must name each column once.
     """
     if not data or data.isspace():
@@ -79,16 +98,15 @@ def read_csv_text(data: bytes, source: str) -> RawCsv:
         ragged.append(row)
         return "skip"
 
-    codes = [str(i) for i in range(len(names))]
     try:
         table = csv.read_csv(
             pa.py_buffer(data)[header_start:] if header_start else pa.py_buffer(data),
-            read_options=csv.ReadOptions(use_threads=False, column_names=codes, skip_rows=1),
+            read_options=csv.ReadOptions(use_threads=False, column_names=names, skip_rows=1),
             parse_options=csv.ParseOptions(
                 newlines_in_values=True, invalid_row_handler=keep_ragged
             ),
             convert_options=csv.ConvertOptions(
-                column_types={c: pa.string() for c in codes}, strings_can_be_null=False
+                column_types={c: pa.string() for c in names}, strings_can_be_null=False
             ),
         )
     except pa.ArrowInvalid as exc:
@@ -101,23 +119,19 @@ def read_csv_text(data: bytes, source: str) -> RawCsv:
     bad_records = np.array([r.number - 2 for r in ragged], dtype=np.int64)
     good = np.ones(len(spans), dtype=bool)
     good[bad_records] = False
-    frame = pd.DataFrame(
-        {name: _stripped(table.column(code)) for name, code in zip(names, codes)},
-        index=pd.Index(lines[good], name=ROW_COLUMN),
-    )
-    if not ragged:
-        return RawCsv(frame)
+    table = pa.table([_stripped(c) for c in table.columns], names=names)
     fields = [_fields(row.text, len(names)) for row in ragged]
-    extra = pd.DataFrame(
+    apart = pd.DataFrame(
         [values[: len(names)] for values, _ in fields],
         columns=names,
         index=pd.Index(lines[bad_records], name=ROW_COLUMN),
+        dtype=object,
     ).replace("", None)
     faults = {
         int(line): _ragged_reason(count, len(names), values[len(names) :])
-        for line, (values, count) in zip(extra.index, fields)
+        for line, (values, count) in zip(apart.index, fields)
     }
-    return RawCsv(pd.concat([frame, extra]).sort_index(), faults)
+    return RawCsv(table, lines[good], apart, faults)
 
 
 def _header(data: bytes, start: int, source: str) -> list[str]:
@@ -151,10 +165,10 @@ def _refuse_utf8(data: bytes, source: str) -> None:
         ) from exc
 
 
-def _stripped(column: pa.ChunkedArray) -> np.ndarray:
-    """Texts without surrounding spaces, None where empty."""
+def _stripped(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Texts without surrounding spaces, null where empty."""
     trimmed = pc.utf8_trim_whitespace(column)
-    return pc.if_else(pc.equal(trimmed, ""), None, trimmed).to_numpy(zero_copy_only=False)
+    return pc.if_else(pc.equal(trimmed, ""), None, trimmed)
 
 
 def _fields(text: str, width: int) -> tuple[list[str | None], int]:
@@ -213,15 +227,15 @@ def record_lines(data: bytes, header_start: int, header_line: int, spans: np.nda
     return lines
 
 
-def check_columns(raw: pd.DataFrame, spec: DatasetSpec, source: str) -> list[str]:
+def check_columns(columns: list[str], spec: DatasetSpec, source: str) -> list[str]:
     """Raise if a required column is missing; return the extra columns that will be ignored."""
-    missing = [c for c in spec.column_names if c not in raw.columns]
+    missing = [c for c in spec.column_names if c not in columns]
     if missing:
         raise InputError(
             f"{source} lacks the required column(s) {', '.join(missing)}; "
             f"expected the columns: {', '.join(spec.column_names)}"
         )
-    return [c for c in raw.columns if c not in spec.column_names]
+    return [c for c in columns if c not in spec.column_names]
 
 
 Reasons = dict[int, list[str]]  # source row -> one reason per failed check
@@ -233,62 +247,85 @@ def validate(raw: RawCsv, spec: DatasetSpec, source: str = "input") -> Validated
     A ragged row has only its fault as reason (its values are not in their columns); every
     other row is checked value by value, then for being a repeat of an earlier row.
     """
-    ignored = check_columns(raw.frame, spec, source)
+    ignored = check_columns(raw.columns, spec, source)
     reasons: Reasons = {row: [fault] for row, fault in raw.faults.items()}
     counts: Counter[str] = Counter({RAGGED: len(raw.faults)} if raw.faults else {})
-    text = raw.frame.loc[~raw.frame.index.isin(list(raw.faults)), spec.column_names]
-    values, violations = read_values(text, spec)
+    values, violations = read_values(raw.table.select(spec.column_names), spec, raw.lines)
     for row, found in sorted(violations.items()):
         reasons[row] = list(dict.fromkeys(message(v) for v in found))
         counts.update(f"{v.field}: {check_kind(v)}" for v in found)
-    parsed = pd.DataFrame(values, index=text.index, columns=spec.column_names)
+    parsed = pd.DataFrame(
+        values, index=pd.Index(raw.lines, name=ROW_COLUMN), columns=spec.column_names
+    )
     for row, first in duplicates(parsed[~parsed.index.isin(list(violations))]):
         reasons[row] = [f"row: duplicate of row {first}"]
         counts[DUPLICATE] += 1
 
-    bad = raw.frame.index.isin(list(reasons))
-    quarantined = raw.frame[bad].copy()
+    bad = parsed.index.isin(list(reasons))
+    quarantined = raw.rows(np.flatnonzero(bad))
+    if len(raw.ragged):
+        quarantined = pd.concat([quarantined, raw.ragged]).sort_index()
     quarantined[REASONS_COLUMN] = [REASON_SEPARATOR.join(reasons[r]) for r in quarantined.index]
-    accepted = parsed[~parsed.index.isin(list(reasons))].astype(spec.dtypes())
+    accepted = (parsed[~bad] if bad.any() else parsed).astype(spec.dtypes())
     return Validated(accepted, quarantined, ignored, counts)
 
 
 def read_values(
-    text: pd.DataFrame, spec: DatasetSpec
+    text: pd.DataFrame | pa.Table, spec: DatasetSpec, lines: np.ndarray | None = None
 ) -> tuple[np.ndarray, dict[int, list[Violation]]]:
-    """The values of ``text`` (the spec's columns, as strings) as float64, and the violations of
-    each bad row (by source row), in column order: texts the spec's grammar refuses
+    """The values of ``text`` (the spec's columns, as strings: a frame, or an Arrow table whose
+    rows start at ``lines``) as float64, and the violations of each bad row (by its index or
+    line), in column order: texts the spec's grammar refuses
     (:func:`~paris_housing.datasets.texts.read_column`), then values its rules refuse
     (:class:`~paris_housing.datasets.arrays.RowChecker`).
     """
-    values = np.empty(text.shape, dtype=np.float64)
-    reported = np.zeros(text.shape, dtype=bool)
+    if isinstance(text, pd.DataFrame):
+        columns = [text.iloc[:, col].to_numpy(dtype=object) for col in range(text.shape[1])]
+        rows = text.index.to_numpy()
+    else:
+        columns = [text.column(col) for col in range(text.num_columns)]
+        rows = np.arange(text.num_rows) if lines is None else lines
+    values = np.empty((len(rows), len(columns)), dtype=np.float64)
+    reported = np.zeros(values.shape, dtype=bool)
     found: dict[int, list[tuple[int, Violation]]] = {}
     for col, column in enumerate(spec.columns):
-        values[:, col], refused = read_column(column, text.iloc[:, col].to_numpy(dtype=object))
+        values[:, col], refused = read_column(column, columns[col])
         for index, violation in refused.items():
             reported[index, col] = True
-            found.setdefault(int(text.index[index]), []).append((col, violation))
+            found.setdefault(int(rows[index]), []).append((col, violation))
     for index, col, fault in RowChecker(spec, spec.columns).bad_cells(values):
         if reported[index, col]:
             continue
-        column, cell = spec.columns[col], text.iat[index, col]
-        cell = None if pd.isna(cell) else str(cell)
+        column, cell = spec.columns[col], _cell(columns[col], index)
         shown = "" if cell is None else show_text(cell)
         violation = Violation(fault, column.name, cell, shown, column.allowed())
-        found.setdefault(int(text.index[index]), []).append((col, violation))
+        found.setdefault(int(rows[index]), []).append((col, violation))
     return values, {
         row: [v for _, v in sorted(items, key=lambda item: item[0])] for row, items in found.items()
     }
 
 
+def _cell(column: np.ndarray | pa.ChunkedArray, index: int) -> str | None:
+    """The text at ``index`` of a column, None where missing."""
+    cell = column[index]
+    cell = cell.as_py() if isinstance(cell, pa.Scalar) else cell
+    return None if cell is None or pd.isna(cell) else str(cell)
+
+
 def duplicates(rows: pd.DataFrame) -> list[tuple[int, int]]:
     """Exact repeats of an earlier row of ``rows``, each with the first row it repeats (by
-    index), in one pass: every row gets the number of its group of equal rows."""
+    index), in linear time: a 64-bit hash of each row finds the candidates and the first row
+    with the same hash, and their values are compared (a collision of hashes is no repeat)."""
     if rows.empty:
         return []
-    group = rows.groupby(list(rows.columns), sort=False, dropna=False).ngroup().to_numpy()
-    repeat = pd.Series(group).duplicated(keep="first").to_numpy()
-    first = np.full(group.max() + 1, -1, dtype=np.int64)
-    first[group[~repeat]] = rows.index.to_numpy()[~repeat]
-    return list(zip(rows.index[repeat].tolist(), first[group[repeat]].tolist()))
+    hashes = pd.util.hash_pandas_object(rows, index=False).to_numpy()
+    repeat = pd.Series(hashes).duplicated(keep="first").to_numpy()
+    if not repeat.any():
+        return []
+    unique = np.flatnonzero(~repeat)
+    later = np.flatnonzero(repeat)
+    first = unique[pd.Index(hashes[unique]).get_indexer(hashes[later])]
+    values = rows.to_numpy()
+    same = (values[later] == values[first]).all(axis=1)
+    index = rows.index.to_numpy()
+    return list(zip(index[later[same]].tolist(), index[first[same]].tolist()))

@@ -27,15 +27,17 @@ ANCHORED = f"^(?:{NUMBER.pattern})$"
 
 
 def read_column(
-    column: Column, texts: Sequence[str | None] | np.ndarray
+    column: Column, texts: Sequence[str | None] | np.ndarray | pa.Array | pa.ChunkedArray
 ) -> tuple[np.ndarray, dict[int, Violation]]:
-    """The float64 values of ``texts`` (stripped strings, None where missing: NaN) and the
-    violation of each text the grammar refuses or whose number is too large, by position.
+    """The float64 values of ``texts`` (stripped strings, None where missing: NaN; or an Arrow
+    string array, read without a copy to Python) and the violation of each text the grammar
+    refuses or whose number is too large, by position.
 
     The values' rules (range, whole numbers) are the checker's business
     (:class:`~paris_housing.datasets.arrays.RowChecker`), not this function's.
     """
-    array = pa.array(texts, type=pa.string(), from_pandas=True)
+    arrow = isinstance(texts, (pa.Array, pa.ChunkedArray))
+    array = texts if arrow else pa.array(texts, type=pa.string(), from_pandas=True)
     number = pc.match_substring_regex(array, ANCHORED)
     values = pc.cast(pc.if_else(number, array, None), pa.float64())
     values = values.to_numpy(zero_copy_only=False).astype(np.float64, copy=True)
