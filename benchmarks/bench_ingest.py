@@ -5,7 +5,7 @@ ragged row, an out-of-range value, a repeat) is written to a temporary folder, t
 `paris-housing ingest --source FILE --bucket TMP` runs in a fresh interpreter, whose peak
 resident memory (``ru_maxrss`` of the child) and wall time are measured. The size is
 ``PARIS_HOUSING_BENCH_INGEST_MB`` (default 200; the issue's target is stated for 1 GB, 1024, which
-needs about 25 GB of memory today: see the ratio).
+needs about 16 GB of memory today: see the ratio).
 
 Targets: at least 100,000 rows/s, peak memory at most 2x the file size.
 """
