@@ -67,6 +67,14 @@ def problem(
     }
 
 
+def repeated(loc: Sequence[str | int], name: str, what: str) -> dict[str, Any]:
+    """The problem of a name given twice (a JSON key, a column): the first would be used and
+    the second never checked, or the last would silently win."""
+    return problem(
+        loc, name, name, f"{what} {name!r} is given more than once", f"each {what} once", "repeated"
+    )
+
+
 def from_violation(violation: Violation, loc: Sequence[str | int] | None = None) -> dict[str, Any]:
     """A violation as a problem; ``loc`` defaults to ``body``, its row, its field."""
     if loc is None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, MutableMapping
+import json
+from collections import Counter
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, MutableMapping
 from typing import Any
 
 import orjson
@@ -10,10 +12,11 @@ import pydantic_core
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
+from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
 
 from paris_housing.datasets import DatasetSpec
-from webservice.errors import ApiError, from_pydantic, problem, summary_of
+from webservice.errors import ApiError, from_pydantic, problem, repeated, summary_of
 
 JSON = "application/json"
 Scope = MutableMapping[str, Any]
@@ -155,6 +158,82 @@ def parse_json(body: bytes) -> Any:
         return pydantic_core.from_json(body)
     except ValueError as exc:
         raise not_json(exc) from None
+
+
+class RepeatedKey(ValueError):
+    """A JSON object gives the same key twice."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def unique_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """``json``'s ``object_pairs_hook``: the object, or :class:`RepeatedKey`."""
+    found = dict(pairs)
+    if len(found) != len(pairs):
+        raise RepeatedKey(next(k for k, n in Counter(k for k, _ in pairs).items() if n > 1))
+    return found
+
+
+def _flat_keys(value: Any) -> int | None:
+    """The number of keys of a flat object (or of a list of flat objects, a batch); None for
+    anything else."""
+    if isinstance(value, dict):
+        flat = not any(isinstance(v, (dict, list)) for v in value.values())
+        return len(value) if flat else None
+    if isinstance(value, list) and all(isinstance(v, dict) for v in value):
+        counts = [_flat_keys(v) for v in value]
+        return None if None in counts else sum(counts)  # type: ignore[arg-type]
+    return None
+
+
+def unique_json(body: bytes) -> Any:
+    """The JSON document in ``body``; :class:`RepeatedKey` if an object gives a key twice.
+
+    Fast path: orjson, whose last key wins, then a count: each key of a flat object has its own
+    ``:`` outside strings, so as many ``:`` in the body as keys parsed means no key was given
+    twice. Otherwise (a ``:`` inside a string, nested objects, what orjson refuses) ``json``
+    reads it again with :func:`unique_object` as its ``object_pairs_hook``, which decides.
+    """
+    try:
+        parsed = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        parsed = None
+    else:
+        if _flat_keys(parsed) == body.count(b":"):
+            return parsed
+    return json.loads(body, object_pairs_hook=unique_object)
+
+
+class UniqueKeysRoute(APIRoute):
+    """A route whose JSON body FastAPI reads as usual, except that a key given twice in an object
+    is refused (422 naming it) instead of the last one silently winning.
+
+    The body is parsed once, by :func:`unique_json`, and handed to FastAPI as the request's
+    parsed JSON; a body that is not JSON is left to FastAPI's own refusal. Measured in process
+    (the ASGI app called directly, one home, CPU per request, best of 7 rounds of 20,000):
+    FastAPI's own parsing 67.0 us against ``json`` with the hook on every body 70.2 us; then,
+    in two runs, FastAPI's own 71.1 and 62.1 us against this one's 68.4 and 62.2 us.
+    """
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def unique_keys(request: Request) -> Response:
+            media = media_type(request)
+            if media in ("", JSON) or media.endswith("+json"):
+                body = await request.body()
+                try:  # read by FastAPI as the request's parsed JSON
+                    request._json = unique_json(body)  # pylint: disable=protected-access
+                except RepeatedKey as twice:
+                    problems = [repeated(["body", twice.key], twice.key, "key")]
+                    raise ApiError(422, "validation", summary_of(problems), problems) from None
+                except ValueError:
+                    pass  # not JSON: FastAPI refuses it as before
+            return await handler(request)
+
+        return unique_keys
 
 
 def refusal(

@@ -19,12 +19,18 @@ ceiling CPU per request             57 us           42 us
 ==================================  ==============  =================
 
 Both are far above 20x ``mlflow models serve`` (about 165 requests/s here, so 3,300).
+
+FastAPI lets the last of two equal keys win; ``/predict`` and ``/predict/batch`` refuse them
+(:class:`~webservice.http.UniqueKeysRoute`, which hands FastAPI the body it parsed), at no
+measurable cost per request (measured beside it).
 """
 
 # No ``from __future__ import annotations``: FastAPI reads the body parameters' annotations,
 # which are the models made from the spec when the routes are added.
 
 import math
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import orjson
@@ -36,6 +42,7 @@ from webservice import schemas
 from webservice.errors import ApiError, invalid_values
 from webservice.http import (
     JSON,
+    UniqueKeysRoute,
     install_refusals,
     json_response,
     media_type,
@@ -47,6 +54,7 @@ from webservice.openapi import invocations_body
 from webservice.rows import FORMATS, from_csv, from_mlflow_json
 from webservice.service import Service
 
+Endpoint = Callable[..., Any]
 ERRORS = {
     400: {"model": contract.ErrorBody, "description": "Not JSON."},
     413: {"model": contract.ErrorBody, "description": "Body or batch too large."},
@@ -68,13 +76,26 @@ def add_refusals(app: FastAPI, service: Service, endpoints: frozenset[str]) -> N
     install_refusals(app, refuse, service.spec, service.settings.api_batch_max_rows)
 
 
+def _post_unique_keys(app: FastAPI, path: str, **options: Any) -> Callable[[Endpoint], Endpoint]:
+    """``@app.post(path, **options)`` with a JSON body whose repeated keys are refused."""
+
+    def register(endpoint: Endpoint) -> Endpoint:
+        app.router.add_api_route(
+            path, endpoint, methods=["POST"], route_class_override=UniqueKeysRoute, **options
+        )
+        return endpoint
+
+    return register
+
+
 def add_predict(app: FastAPI, service: Service) -> None:
     """``POST /predict``: one home. The hot path: every attribute it needs is bound here."""
     manager, prediction_log = service.manager, service.prediction_log
     currency, observe_price = service.currency, service.metrics.observe_price
     home_model = service.home_model
 
-    @app.post(
+    @_post_unique_keys(
+        app,
         "/predict",
         response_model=contract.Prediction,
         responses=ERRORS,
@@ -114,7 +135,8 @@ def add_batch(app: FastAPI, service: Service) -> None:
     max_rows = service.settings.api_batch_max_rows
     homes_type = service.homes_type
 
-    @app.post(
+    @_post_unique_keys(
+        app,
         "/predict/batch",
         response_model=contract.BatchPrediction,
         responses=ERRORS,

@@ -16,7 +16,14 @@ import numpy as np
 
 from paris_housing.datasets import DatasetSpec, rules
 from paris_housing.datasets.rules import Fault, InvalidValue
-from webservice.errors import MAX_PROBLEMS, ApiError, from_violation, problem, summary_of
+from webservice.errors import (
+    MAX_PROBLEMS,
+    ApiError,
+    from_violation,
+    problem,
+    repeated,
+    summary_of,
+)
 
 FORMATS = ("dataframe_split", "dataframe_records", "instances", "inputs")
 _NUMBERS = (int, float)
@@ -60,21 +67,9 @@ def matrix(
 def check_columns(spec: DatasetSpec, columns: list[Any]) -> None:
     """400 naming the columns named twice, then the spec's columns missing from ``columns`` and
     the unknown ones."""
-    repeated = sorted(str(c) for c, n in Counter(map(str, columns)).items() if n > 1)
-    if repeated:
-        raise bad_request(
-            [
-                problem(
-                    ["body", "columns"],
-                    name,
-                    name,
-                    f"column {name!r} is named more than once",
-                    "each column once",
-                    "repeated",
-                )
-                for name in repeated
-            ]
-        )
+    twice = sorted(str(c) for c, n in Counter(map(str, columns)).items() if n > 1)
+    if twice:
+        raise bad_request([repeated(["body", "columns"], name, "column") for name in twice])
     names = spec.feature_names
     missing = [rules.violation_of(spec.column(n), Fault.MISSING, None) for n in names]
     problems = [

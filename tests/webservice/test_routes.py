@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from paris_housing.contract import BatchPrediction, ErrorBody, Prediction
 from paris_housing.settings import get_settings
 from webservice.app import create_app
-from webservice.http import JSON
+from webservice.http import JSON, RepeatedKey, unique_json
 
 
 def expected_price(pipeline, home: dict) -> float:
@@ -377,7 +377,7 @@ def test_invocations_refuse_a_column_named_twice(client, home, spec):
     ):
         assert response.status_code == 400, response.text
         body = response.json()
-        assert "'floors' is named more than once" in body["message"]
+        assert "column 'floors' is given more than once" in body["message"]
         assert [(p["field"], p["type"]) for p in body["detail"]] == [("floors", "repeated")]
 
 
@@ -391,3 +391,37 @@ def test_a_compressed_body_is_refused_as_unsupported(client, home):
         assert "content encoding 'gzip' is not supported" in response.json()["message"]
     response = client.post("/predict", json=home, headers={"content-encoding": "identity"})
     assert response.status_code == 200
+
+
+def test_predict_refuses_a_key_given_twice(client, home):
+    one = json.dumps(home)[:-1] + ', "hasPool": 7}'
+    for path, body in (("/predict", one), ("/predict/batch", f"[{json.dumps(home)}, {one}]")):
+        response = client.post(path, content=body, headers={"content-type": JSON})
+        assert response.status_code == 422, response.text
+        error = response.json()
+        assert "key 'hasPool' is given more than once" in error["message"]
+        assert [(p["field"], p["type"]) for p in error["detail"]] == [("hasPool", "repeated")]
+    response = client.post("/predict", content=json.dumps(home), headers={"content-type": JSON})
+    assert response.status_code == 200
+    response = client.post("/predict", content=b"{not json", headers={"content-type": JSON})
+    assert response.status_code == 400 and response.json()["error"] == "not_json"
+
+
+@pytest.mark.parametrize(
+    "body, key",
+    [
+        (b'{"a": 1, "b": 2, "a": 3}', "a"),
+        (b'{"a": "x:y", "a": 1}', "a"),
+        (b'[{"a": 1}, {"b": {"c": 1, "c": 2}}]', "c"),
+        (b'{"a": 1e400, "a": 2}', "a"),
+        (b'{"a": "x:y", "b": 1}', None),
+        (b'[{"a": 1}, {"a": 2}]', None),
+    ],
+)
+def test_unique_json_finds_a_repeated_key_in_any_object(body, key):
+    if key is None:
+        assert unique_json(body) == json.loads(body)
+    else:
+        with pytest.raises(RepeatedKey) as caught:
+            unique_json(body)
+        assert caught.value.key == key
