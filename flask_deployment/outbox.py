@@ -19,6 +19,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from tenacity import retry, retry_if_exception, stop_after_delay, wait_random
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS outbox (
     request_id   TEXT PRIMARY KEY,
@@ -43,14 +45,36 @@ class Pending:
     attempts: int
 
 
+def _locked(error: BaseException) -> bool:
+    return isinstance(error, sqlite3.OperationalError) and "locked" in str(error)
+
+
+@retry(
+    retry=retry_if_exception(_locked),
+    wait=wait_random(0.01, 0.1),
+    stop=stop_after_delay(30),
+    reraise=True,
+)
+def _use_wal(path: Path) -> None:
+    """Put the file in WAL mode (persistent: once for the file).
+
+    SQLite takes an exclusive lock to switch the journal and answers "database is locked" at once,
+    without waiting for its busy timeout, when another process holds the file: two workers that
+    open a new outbox together (gevent workers boot within a millisecond of each other) made one
+    of them fail to boot. So the switch is retried for a while.
+    """
+    with closing(sqlite3.connect(path, timeout=30, isolation_level=None)) as db:
+        if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            db.execute("PRAGMA journal_mode=WAL")
+
+
 class Outbox:
     """Submissions not yet confirmed by MongoDB, kept in a SQLite file."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
-        with closing(sqlite3.connect(path, timeout=30, isolation_level=None)) as db:
-            db.execute("PRAGMA journal_mode=WAL")  # persistent: set once for the file
+        _use_wal(path)
         with self._connect() as db:
             db.execute(_SCHEMA)
             columns = {row[1] for row in db.execute("PRAGMA table_info(outbox)")}

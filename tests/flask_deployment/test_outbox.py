@@ -7,6 +7,7 @@ import threading
 import time
 from contextlib import closing
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -246,3 +247,27 @@ def test_a_lost_write_is_counted_with_its_reason(outbox, tmp_path):
         f"MongoDB inserted it but submission {document['_id']} cannot be read back: "
         "kept in the outbox"
     )
+
+
+def _open_outbox(path: str, start: float) -> str:
+    while time.time() < start:  # every process opens the new file at the same instant
+        pass
+    try:
+        Outbox(Path(path))
+    except Exception as exc:  # pylint: disable=broad-exception-caught
+        return f"{type(exc).__name__}: {exc}"
+    return "ok"
+
+
+def test_workers_that_open_a_new_outbox_together_all_boot(tmp_path):
+    """gunicorn's workers boot together; none may fail on the file's journal switch."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(4) as pool:
+        outcomes = []
+        for attempt in range(10):
+            start = time.time() + 1.0
+            path = str(tmp_path / f"outbox-{attempt}.sqlite")
+            outcomes += pool.starmap(_open_outbox, [(path, start)] * 4)
+    assert outcomes == ["ok"] * 40, [o for o in outcomes if o != "ok"][:3]
