@@ -92,41 +92,38 @@ def _refusing(error: ApiError) -> Receive:
     return refused
 
 
+def _refusal(
+    status: int, cause: str, message: str, sent: Any, allowed: str, kind: str, loc: str = "body"
+) -> ApiError:
+    """A refusal of the whole body (or one header) with its one problem."""
+    where = ["headers", loc] if loc != "body" else ["body"]
+    return ApiError(status, cause, message, [problem(where, None, sent, message, allowed, kind)])
+
+
 def unsupported_encoding(encoding: str) -> ApiError:
     """415 for a compressed body."""
     message = f"content encoding {encoding!r} is not supported: send the body uncompressed"
-    return ApiError(
+    return _refusal(
         415,
         "unsupported_media_type",
         message,
-        [
-            problem(
-                ["headers", "content-encoding"], None, encoding, message, "identity", "unsupported"
-            )
-        ],
+        encoding,
+        "identity",
+        "unsupported",
+        "content-encoding",
     )
 
 
 def body_too_large(size: int, limit: int) -> ApiError:
     """413 for a body over the size limit."""
     message = f"the body has {size} bytes; at most {limit} are read"
-    return ApiError(
-        413,
-        "body_too_large",
-        message,
-        [problem(["body"], None, size, message, f"at most {limit} bytes", "too_large")],
-    )
+    return _refusal(413, "body_too_large", message, size, f"at most {limit} bytes", "too_large")
 
 
 def not_json(reason: object) -> ApiError:
     """400 for a body that does not parse as JSON."""
     message = f"the body is not valid JSON: {reason}"
-    return ApiError(
-        400,
-        "not_json",
-        message,
-        [problem(["body"], None, None, message, "a JSON document", "json_invalid")],
-    )
+    return _refusal(400, "not_json", message, None, "a JSON document", "json_invalid")
 
 
 def unsupported_media(media: str, allowed: Iterable[str] = (JSON,)) -> ApiError:

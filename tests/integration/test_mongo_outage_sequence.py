@@ -11,8 +11,9 @@ import signal
 import sqlite3
 import time
 from collections import Counter
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import closing
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 import httpx
@@ -23,7 +24,7 @@ from flask_deployment.embedded_mongo import EmbeddedMongo
 from tests.flask_deployment.fake_api import FakeApi
 from tests.flask_deployment.helpers import form_data
 from tests.flask_deployment.web_servers import post_form, start_web, web_env
-from tests.servers import free_port
+from tests.servers import Server, free_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -91,28 +92,36 @@ def _lost_budget(db_path: Path) -> int:
         return db.execute("SELECT n FROM lose_budget").fetchone()[0]
 
 
-@pytest.mark.parametrize("layout", ["data-dir", "db-file"])
-def test_writes_acknowledged_then_lost_after_the_restart_are_written_again(
-    tmp_path: Path, layout: str
-):
+@contextmanager
+def _form_on_mongo(tmp_path: Path, layout: str) -> Iterator[tuple[EmbeddedMongo, Server, str]]:
+    """MongoDB (nx-27017 on a data folder or one file), a stand-in API and the real web form
+    (gunicorn, 2 workers), stopped at the end whatever happened."""
     data_dir = tmp_path / "mongo"
     db_file = data_dir / "nx-27017.db" if layout == "db-file" else None
     mongo = EmbeddedMongo(data_dir, free_port(), db_file)
     assert mongo.start()
     api = FakeApi().start()
     web, url = start_web(tmp_path, web_env(mongo.uri, api.url, tmp_path / ".local"))
-    db_path = db_file or data_dir / "paris_housing.db"
     try:
+        yield mongo, web, url
+    finally:
+        web.stop()
+        api.stop()
+        mongo.stop()
+
+
+@pytest.mark.parametrize("layout", ["data-dir", "db-file"])
+def test_writes_acknowledged_then_lost_after_the_restart_are_written_again(
+    tmp_path: Path, layout: str
+):
+    with _form_on_mongo(tmp_path, layout) as (mongo, _, url):
+        db_path = mongo.db_file or mongo.data_dir / "paris_housing.db"
         accepted = _submit(url, 1, 0)
         mongo.stop()
         _make_it_lose_writes(db_path, LOST_WRITES)
         accepted += _submit(url, 5, 1)
         assert mongo.start()
         stored, _ = _wait_until_all_stored(url, mongo.uri, accepted)
-    finally:
-        web.stop()
-        api.stop()
-        mongo.stop()
 
     assert _lost_budget(db_path) == 0, "the server lost no write: the test proves nothing"
     missing = [rid for rid in accepted if stored[rid] == 0]
@@ -134,13 +143,7 @@ def test_writes_acknowledged_then_lost_after_the_restart_are_written_again(
 def test_outage_sequence_keeps_every_submission_exactly_once(
     tmp_path: Path, layout: str, stop_signal: signal.Signals, burst_after_restart: bool
 ):
-    data_dir = tmp_path / "mongo"
-    db_file = data_dir / "nx-27017.db" if layout == "db-file" else None
-    mongo = EmbeddedMongo(data_dir, free_port(), db_file)
-    assert mongo.start()
-    api = FakeApi().start()
-    web, url = start_web(tmp_path, web_env(mongo.uri, api.url, tmp_path / ".local"))
-    try:
+    with _form_on_mongo(tmp_path, layout) as (mongo, web, url):
         accepted = _submit(url, 1, 0)
         mongo.stop(sig=stop_signal)
         assert mongo.process is not None and mongo.process.poll() is not None
@@ -149,10 +152,6 @@ def test_outage_sequence_keeps_every_submission_exactly_once(
         if burst_after_restart:
             accepted += _submit(url, BURST, 6, parallel=6)
         stored, waited = _wait_until_all_stored(url, mongo.uri, accepted)
-    finally:
-        web.stop()
-        api.stop()
-        mongo.stop()
 
     assert len(set(accepted)) == len(accepted)
     missing = [rid for rid in accepted if stored[rid] == 0]
